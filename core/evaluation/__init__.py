@@ -1,0 +1,1 @@
+"""Evaluation: evaluators registered by name, metric declarations and statistics."""
