@@ -1,0 +1,83 @@
+"""Records the store takes and gives (pydantic: they cross the store boundary)."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+RunKind = Literal["reported", "generation", "evaluation"]
+GeneratorKind = Literal["code", "pixel", "baseline"]
+Access = Literal["open", "closed"]
+Scope = Literal["overall", "subject", "image_type"]
+
+RUN_KINDS: tuple[str, ...] = ("reported", "generation", "evaluation")
+SCOPES: tuple[str, ...] = ("overall", "subject", "image_type")
+
+
+class UpsertCounts(BaseModel):
+    """What an upsert of problems did, keyed by Problem.uid."""
+
+    model_config = ConfigDict(frozen=True)
+
+    inserted: int = Field(description="Problems that were not in the store before.")
+    updated: int = Field(description="Problems already stored whose content changed.")
+    unchanged: int = Field(description="Problems already stored with identical content.")
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+class Run(BaseModel):
+    """A run: a reported result set, a generation run or an evaluation run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str = Field(min_length=1, description="Stable key of the run.")
+    name: str = Field(min_length=1, description="Display name; unique within its kind.")
+    kind: RunKind = Field(description="reported (published numbers), generation or evaluation (measured).")
+    generator_kind: GeneratorKind | None = Field(
+        default=None, description="code, pixel or baseline: how the figures were made."
+    )
+    access: Access | None = Field(default=None, description="open or closed model weights, when known.")
+    model: str | None = Field(default=None, description="Model name or LiteLLM model string.")
+    spec_name: str | None = Field(default=None, description="Registered generator or evaluator name.")
+    spec_params: dict[str, Any] = Field(
+        default_factory=dict, description="Parameters of the spec (stored as JSON; never API keys)."
+    )
+    parent_run_id: str | None = Field(
+        default=None, description="For an evaluation run: the generation run whose figures it scores."
+    )
+    created_at: datetime | None = Field(
+        default=None, description="UTC creation time; the store sets it on first write when None."
+    )
+    code_version: str | None = Field(default=None, description="SciGen Studio version (and commit) used.")
+    provenance: str | None = Field(default=None, description="Where the numbers come from, e.g. a paper.")
+    notes: str = Field(default="", description="Free text shown with the run.")
+
+
+class Aggregate(BaseModel):
+    """One run-level number: a metric over a scope, with its 95% interval and item count."""
+
+    model_config = ConfigDict(frozen=True)
+
+    metric: str = Field(min_length=1, description="A metric name, normally one of metric_specs.METRICS.")
+    value: float | None = Field(description="The value; None when it could not be computed.")
+    scope: Scope = Field(default="overall", description="overall, subject or image_type.")
+    scope_value: str = Field(default="", description="The subject or image type; '' for overall.")
+    ci_low: float | None = Field(default=None, description="Lower end of the 95% interval.")
+    ci_high: float | None = Field(default=None, description="Upper end of the 95% interval.")
+    n: int | None = Field(default=None, ge=0, description="Number of items behind the value.")
+
+    @model_validator(mode="after")
+    def _scope_value_matches_scope(self) -> Aggregate:
+        if (self.scope == "overall") != (self.scope_value == ""):
+            raise ValueError("scope_value must be '' for scope 'overall' and non-empty otherwise")
+        for name in ("value", "ci_low", "ci_high"):
+            number = getattr(self, name)
+            if number is not None and not math.isfinite(number):
+                raise ValueError(f"{name} must be a finite number or None, got {number!r}")
+        return self
