@@ -1,0 +1,1 @@
+"""Reusable widgets with their own state keys (filters synced to the URL, the problem view)."""

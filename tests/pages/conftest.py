@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _load_workspaces_helper():
+    # By path: torch-fidelity installs a top-level `tests` package that shadows ours on import.
+    name = "scigen_dashboard_test_workspaces"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).parents[1] / "dashboard" / "workspaces.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+workspaces = _load_workspaces_helper()
+make_seeded_workspace = workspaces.make_seeded_workspace
+
+
+@pytest.fixture
+def seephys_uid() -> str:
+    """The uid of the untyped SeePhys-like problem (with a reference image) added to seeded workspaces."""
+    return workspaces.SEEPHYS_UID
+
+
+@pytest.fixture(scope="session")
+def _seeded_home(tmp_path_factory):
+    return make_seeded_workspace(tmp_path_factory.mktemp("pages-home")).home
+
+
+@pytest.fixture
+def seeded_home(_seeded_home, monkeypatch):
+    monkeypatch.setenv("SCIGEN_HOME", str(_seeded_home))
+    return _seeded_home
+
+
+@pytest.fixture
+def empty_home(tmp_path, monkeypatch):
+    """A workspace nobody has seeded: pages must say what to do next."""
+    monkeypatch.setenv("SCIGEN_HOME", str(tmp_path / "empty"))
+    return tmp_path / "empty"

@@ -1,0 +1,21 @@
+"""AppTest of the entrypoint: it routes to every registered page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+
+def test_entrypoint_opens_the_leaderboard_and_switches_to_the_explorer(seeded_home):
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60).run()
+    assert not at.exception
+    assert [h.value for h in at.header] == ["Leaderboard"]
+    assert at.sidebar.title[0].value == "SciGen Studio"
+
+    at.switch_page("pages/explorer.py").run()
+    assert not at.exception
+    assert [h.value for h in at.header] == ["Explorer"]
+    assert len(at.dataframe) == 1 and "UID" in at.dataframe[0].value.columns
