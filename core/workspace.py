@@ -12,6 +12,7 @@ Layout::
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 SAMPLE_DIR = DATA_DIR / "sample"
 REPORTED_DIR = DATA_DIR / "reported"
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def safe_name(value: str) -> str:
+    """A file-name-safe form of a problem uid or run name (``custom:x/y`` -> ``custom_x_y``)."""
+    return _UNSAFE.sub("_", value)
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,14 @@ class Workspace:
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"
+
+    def gold_figure_path(self, uid: str) -> Path:
+        """Where the gold figure rendered from a problem's reference script lives."""
+        return self.reference_dir / f"{safe_name(uid)}.png"
+
+    def figure_path(self, run_name: str, uid: str, suffix: str = ".png") -> Path:
+        """Where a generation run keeps the figure it made for one problem."""
+        return self.images_dir / safe_name(run_name) / f"{safe_name(uid)}{suffix}"
 
     def ensure(self) -> Workspace:
         """Create the folders (idempotent)."""

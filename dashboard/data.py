@@ -12,7 +12,6 @@ Two layers:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -243,15 +242,6 @@ class ProblemDetail:
     """The gold figure rendered from ``reference_code`` into the workspace, when present."""
 
 
-def safe_uid(uid: str) -> str:
-    """A uid as a file name: ``"custom:circuit-01"`` -> ``"custom_circuit-01"``."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", uid)
-
-
-def gold_figure_path(workspace: Workspace, uid: str) -> Path:
-    return workspace.reference_dir / f"{safe_uid(uid)}.png"
-
-
 def resolve_reference_image(path: str | None, workspace: Workspace) -> Path | None:
     """An absolute path as is; a relative one against the project root, then the workspace home."""
     if not path:
@@ -267,7 +257,7 @@ def resolve_reference_image(path: str | None, workspace: Workspace) -> Path | No
 
 def problem_detail_from(problem: Problem, workspace: Workspace) -> ProblemDetail:
     image = resolve_reference_image(problem.reference_image, workspace)
-    gold = gold_figure_path(workspace, problem.uid)
+    gold = workspace.gold_figure_path(problem.uid)
     quizzes = [
         QuizView(
             question_md=to_markdown(quiz.question),

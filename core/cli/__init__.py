@@ -16,6 +16,7 @@ VERB_MODULES: tuple[str, ...] = (
     "core.cli.workspace_cmd",  # init
     "core.cli.problems_cmd",  # import, problems
     "core.cli.render_cmd",  # render
+    "core.cli.models_cmd",  # models list, models check
 )
 
 

@@ -132,7 +132,7 @@ def test_problem_detail_marks_correct_option_and_finds_gold_figure(tmp_path):
     assert [(o.key, o.correct) for o in detail.quizzes[0].options] == [("A", False), ("B", True)]
     assert detail.gold_figure is None and detail.reference_image is None
 
-    gold = data.gold_figure_path(workspace, problem.uid)
+    gold = workspace.gold_figure_path(problem.uid)
     assert gold.name == "custom_tri-1.png"
     gold.write_bytes(b"png")
     assert data.problem_detail_from(problem, workspace).gold_figure == str(gold)

@@ -1,0 +1,33 @@
+"""Generation: generators registered by name turn problems into figures.
+
+``imgcoder`` (a model writes a plan and plotting code, rendered in the sandbox, with a repair
+loop), ``pixel`` (text-to-image through LiteLLM), ``reference`` (the bundled sample's gold
+scripts) and ``text-card`` (an adversarial baseline: the problem's given values as plain text,
+no diagram). Figures made elsewhere come in through ``scigen import-images``.
+"""
+
+from core.generation.base import (
+    AttemptRecord,
+    FigureResult,
+    GenerationContext,
+    Generator,
+    GeneratorKind,
+    GeneratorSpec,
+    create_generator,
+    generator_class,
+    register_generator,
+    registered_generators,
+)
+
+__all__ = [
+    "AttemptRecord",
+    "FigureResult",
+    "GenerationContext",
+    "Generator",
+    "GeneratorKind",
+    "GeneratorSpec",
+    "create_generator",
+    "generator_class",
+    "register_generator",
+    "registered_generators",
+]

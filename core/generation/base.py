@@ -1,0 +1,178 @@
+"""What every generator is: a spec, a registry by name, and the records a generation produces.
+
+A generator turns one :class:`~core.problems.Problem` into one figure. Generators register by name
+so that a stored run names exactly which spec (generator + parameters) made it, and a job can
+rebuild the generator from the stored spec to resume the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.models.ledger import LedgerEntry
+from core.problems import Problem
+from core.sandbox.models import FigureFacts
+
+if TYPE_CHECKING:
+    from core.models import BudgetGuard, ModelClient
+    from core.sandbox import RenderPool
+
+GeneratorKind = Literal["code", "pixel", "baseline", "imported"]
+"""code: a model writes plotting code (ImgCoder); pixel: a text-to-image model; baseline: offline
+generators that exist for comparison (reference gold scripts, the text-card adversary); imported:
+figures made elsewhere and brought in as a run."""
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """A generator name plus its parameters: exactly what made a run, stored with it.
+
+    Parameters are JSON values and never secrets (a model is named by its profile fingerprint,
+    keys stay in environment variables).
+    """
+
+    generator: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def create(cls, generator: str, **params: Any) -> GeneratorSpec:
+        return cls(generator, tuple(sorted(params.items())))
+
+    @classmethod
+    def from_json(cls, text: str) -> GeneratorSpec:
+        data = json.loads(text)
+        return cls.create(data["generator"], **data.get("params", {}))
+
+    def param(self, key: str, default: Any = None) -> Any:
+        return dict(self.params).get(key, default)
+
+    def to_json(self) -> str:
+        """Canonical JSON (sorted keys): equal specs give equal text."""
+        return json.dumps({"generator": self.generator, "params": dict(self.params)}, sort_keys=True)
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+
+
+class AttemptRecord(BaseModel):
+    """One try at a figure: the model's reply, what was parsed from it, and how rendering went."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int = Field(description="0 for the first attempt, then 1, 2 ... for repairs or revisions.")
+    purpose: Literal["initial", "repair", "revision"] = Field(
+        default="initial", description="Why this attempt was made: first try, repair after a failure, "
+        "or a revision asked for by visual self-critique."
+    )
+    raw_reply: str | None = Field(default=None, description="The model's full reply (None for offline generators).")
+    plan: str | None = Field(default=None, description="The Plan section parsed from the reply.")
+    code: str | None = Field(default=None, description="The Python script parsed from the reply and rendered.")
+    parse_notes: list[str] = Field(
+        default_factory=list, description="What the parser had to do (missing fences, several blocks ...)."
+    )
+    status: Literal["ok", "failed"] = Field(description="ok when this attempt produced a figure.")
+    error_class: str | None = Field(
+        default=None,
+        description="Why it failed: a sandbox ErrorClass (syntax_error, timeout ...), a model "
+        "FailureClass (rate_limited, timeout ...) or a parse failure (no_code).",
+    )
+    error_message: str | None = Field(default=None, description="One-line reason.")
+    traceback_tail: str | None = Field(default=None, description="Last traceback lines, in the script's line numbers.")
+    render_s: float | None = Field(default=None, description="Seconds spent rendering in the sandbox.")
+    ledger: list[LedgerEntry] = Field(default_factory=list, description="The model calls this attempt made.")
+
+
+class FigureResult(BaseModel):
+    """The outcome of generating one problem's figure: the image (or why there is none) and every attempt."""
+
+    model_config = ConfigDict(frozen=True, ser_json_bytes="base64", val_json_bytes="base64")
+
+    problem_uid: str = Field(description="Problem.uid of the problem drawn.")
+    status: Literal["ok", "failed"] = Field(description="ok when a figure was produced.")
+    image: bytes | None = Field(default=None, description="The figure as PNG bytes (None when failed).")
+    svg: bytes | None = Field(default=None, description="The figure as SVG, when the generator made one.")
+    plan: str | None = Field(default=None, description="The plan of the final attempt.")
+    code: str | None = Field(default=None, description="The code of the final attempt.")
+    facts: FigureFacts | None = Field(default=None, description="Sandbox introspection of a code-made figure.")
+    attempts: list[AttemptRecord] = Field(default_factory=list, description="Every attempt, in order.")
+    error_class: str | None = Field(default=None, description="Error class of the last failed attempt when failed.")
+    error_message: str | None = Field(default=None, description="One-line reason when failed.")
+    latency_s: float = Field(default=0.0, description="Wall time for the whole problem, all attempts.")
+    notes: list[str] = Field(default_factory=list, description="Anything a reader of the result should know.")
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def first_attempt_ok(self) -> bool:
+        """pass@1: the first attempt rendered."""
+        return bool(self.attempts) and self.attempts[0].status == "ok"
+
+    @property
+    def ledger(self) -> list[LedgerEntry]:
+        return [entry for attempt in self.attempts for entry in attempt.ledger]
+
+
+@dataclass
+class GenerationContext:
+    """What a generator may use while generating: never the store, never another problem."""
+
+    render_pool: RenderPool | None = None
+    client: ModelClient | None = None
+    budget: BudgetGuard | None = None
+    use_cache: bool = True
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class Generator(ABC):
+    """Turns a problem into a figure. Subclasses register with :func:`register_generator`."""
+
+    name: ClassVar[str]
+    kind: ClassVar[GeneratorKind]
+    label: ClassVar[str] = ""
+    """Shown wherever the generator's runs are listed (e.g. the text-card adversarial baseline)."""
+    needs_model: ClassVar[bool] = False
+
+    def __init__(self, spec: GeneratorSpec) -> None:
+        self.spec = spec
+
+    @abstractmethod
+    async def generate(self, problem: Problem, ctx: GenerationContext) -> FigureResult:
+        """Draw ``problem``'s figure. Failures are returned as a failed FigureResult, not raised."""
+
+
+_REGISTRY: dict[str, type[Generator]] = {}
+
+
+def register_generator(cls: type[Generator]) -> type[Generator]:
+    """Class decorator: make a generator available by its ``name``."""
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"generator name {cls.name!r} is already registered by {_REGISTRY[cls.name].__name__}")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def generator_class(name: str) -> type[Generator]:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown generator {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def create_generator(spec: GeneratorSpec) -> Generator:
+    return generator_class(spec.generator)(spec)
+
+
+def registered_generators() -> Mapping[str, type[Generator]]:
+    return dict(_REGISTRY)
+
+
+ProgressCallback = Callable[[str, FigureResult], None]
