@@ -7,8 +7,6 @@ rebuild the generator from the stored spec to resume the run.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.models.ledger import LedgerEntry
 from core.problems import Problem
 from core.sandbox.models import FigureFacts
+from core.specs import ComponentSpec
 
 if TYPE_CHECKING:
     from core.models import BudgetGuard, ModelClient
@@ -31,34 +30,18 @@ figures made elsewhere and brought in as a run."""
 
 
 @dataclass(frozen=True)
-class GeneratorSpec:
+class GeneratorSpec(ComponentSpec):
     """A generator name plus its parameters: exactly what made a run, stored with it.
 
-    Parameters are JSON values and never secrets (a model is named by its profile fingerprint,
-    keys stay in environment variables).
+    A model is named by its profile (name and secret-free fingerprint); keys stay in environment
+    variables.
     """
 
-    generator: str
-    params: tuple[tuple[str, Any], ...] = ()
+    role: ClassVar[str] = "generator"
 
-    @classmethod
-    def create(cls, generator: str, **params: Any) -> GeneratorSpec:
-        return cls(generator, tuple(sorted(params.items())))
-
-    @classmethod
-    def from_json(cls, text: str) -> GeneratorSpec:
-        data = json.loads(text)
-        return cls.create(data["generator"], **data.get("params", {}))
-
-    def param(self, key: str, default: Any = None) -> Any:
-        return dict(self.params).get(key, default)
-
-    def to_json(self) -> str:
-        """Canonical JSON (sorted keys): equal specs give equal text."""
-        return json.dumps({"generator": self.generator, "params": dict(self.params)}, sort_keys=True)
-
-    def fingerprint(self) -> str:
-        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+    @property
+    def generator(self) -> str:
+        return self.name
 
 
 class AttemptRecord(BaseModel):

@@ -1,0 +1,173 @@
+"""What every evaluator is: a spec, a registry by name, and the score records it produces.
+
+Data flows one way (DESIGN.md): an evaluator reads a stored figure and its problem and returns
+score records; it never re-generates, and it never writes to the store itself (the evaluation job
+does). Two shapes exist:
+
+* :class:`FigureEvaluator` scores one figure at a time (quiz answering by a vision model or OCR,
+  the judge, figure facts, PSNR/SSIM/CLIP against a reference);
+* :class:`SetEvaluator` scores a whole run against a reference set (FID, KID).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.models.ledger import LedgerEntry
+from core.problems import Problem
+from core.sandbox.models import FigureFacts
+from core.specs import ComponentSpec
+
+if TYPE_CHECKING:
+    from core.models import BudgetGuard, ModelClient
+
+
+@dataclass(frozen=True)
+class EvaluatorSpec(ComponentSpec):
+    """An evaluator name plus its parameters (e.g. the answering model's profile, shuffle seed)."""
+
+    role: ClassVar[str] = "evaluator"
+
+    @property
+    def evaluator(self) -> str:
+        return self.name
+
+
+class FigureUnderTest(BaseModel):
+    """A stored figure as an evaluator sees it: never the generator's prompt or the answer key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_id: str = Field(description="The generation run that made the figure.")
+    problem_uid: str = Field(description="Problem.uid of the problem drawn.")
+    status: Literal["ok", "failed"] = Field(description="failed: no image (counts as failed for R_inv).")
+    image_path: Path | None = Field(default=None, description="Absolute path of the PNG when status is ok.")
+    code: str | None = Field(default=None, description="The plotting code, for code-made figures.")
+    facts: FigureFacts | None = Field(default=None, description="Sandbox introspection of a code-made figure.")
+    error_class: str | None = Field(default=None, description="Why generation failed, when it did.")
+
+    def image_bytes(self) -> bytes:
+        if self.image_path is None:
+            raise ValueError(f"figure of {self.problem_uid} in run {self.run_id} has no image")
+        return self.image_path.read_bytes()
+
+
+class QuizAnswer(BaseModel):
+    """One quiz answered from the image alone (inverse validation)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    problem_uid: str
+    quiz_index: int = Field(description="Position of the quiz in the problem's quiz list.")
+    answerer: str = Field(description="Model string/profile or offline evaluator name ('ocr').")
+    shuffle_seed: int | None = Field(default=None, description="Seed of the option shuffle shown to the answerer.")
+    presented_keys: list[str] = Field(default_factory=list, description="Original option keys in the order shown.")
+    raw_reply: str | None = Field(default=None, description="The answerer's reply, verbatim.")
+    parsed_key: str | None = Field(default=None, description="Original option key chosen; None = abstained.")
+    correct: bool = Field(description="parsed_key equals the quiz's correct option.")
+    abstained: bool = Field(default=False, description="No option chosen (OCR found none or several).")
+    error_class: str | None = Field(default=None, description="Why no answer could be had (missing image, model failure).")
+    cost_usd: float | None = None
+    latency_s: float | None = None
+
+
+class JudgeScore(BaseModel):
+    """One judge dimension for one figure, 0-2, with the judge's reasoning."""
+
+    model_config = ConfigDict(frozen=True)
+
+    problem_uid: str
+    judge: str = Field(description="The judging model's profile name or model string.")
+    dimension: str = Field(description="judge_cf, judge_lp, judge_ro, judge_sp or judge_er.")
+    score: int | None = Field(default=None, ge=0, le=2, description="None when no parsable reply was had.")
+    rationale: str | None = None
+    error_class: str | None = None
+
+
+class MetricValue(BaseModel):
+    """A per-figure metric value, or why there is none (never a made-up number)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    problem_uid: str
+    metric: str = Field(description="A name declared in core.evaluation.metric_specs, or an evaluator's own.")
+    value: float | None = None
+    status: Literal["ok", "unavailable", "failed"] = "ok"
+    detail: str | None = Field(default=None, description="The reason when not ok, or extra facts as JSON.")
+
+
+class EvaluationOutput(BaseModel):
+    """Everything one evaluator produced for one figure (or for a whole set)."""
+
+    quiz_answers: list[QuizAnswer] = Field(default_factory=list)
+    judge_scores: list[JudgeScore] = Field(default_factory=list)
+    metric_values: list[MetricValue] = Field(default_factory=list)
+    set_values: dict[str, float | None] = Field(
+        default_factory=dict, description="Run-level values of set evaluators (fid, kid)."
+    )
+    ledger: list[LedgerEntry] = Field(default_factory=list, description="Model calls made.")
+    notes: list[str] = Field(default_factory=list)
+
+
+@dataclass
+class EvaluationContext:
+    client: ModelClient | None = None
+    budget: BudgetGuard | None = None
+    use_cache: bool = True
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class Evaluator(ABC):
+    name: ClassVar[str]
+    produces: ClassVar[tuple[str, ...]] = ()
+    """Metric names (or 'quiz_answers', 'judge_scores') this evaluator writes."""
+    needs_model: ClassVar[bool] = False
+
+    def __init__(self, spec: EvaluatorSpec) -> None:
+        self.spec = spec
+
+
+class FigureEvaluator(Evaluator):
+    @abstractmethod
+    async def evaluate(self, problem: Problem, figure: FigureUnderTest, ctx: EvaluationContext) -> EvaluationOutput:
+        """Score one figure. Failures are recorded in the output (error_class / status), not raised."""
+
+
+class SetEvaluator(Evaluator):
+    @abstractmethod
+    def evaluate_set(
+        self, figures: Sequence[FigureUnderTest], references: Mapping[str, Path], ctx: EvaluationContext
+    ) -> EvaluationOutput:
+        """Score a run's figures against reference figures keyed by problem uid."""
+
+
+_REGISTRY: dict[str, type[Evaluator]] = {}
+
+
+def register_evaluator(cls: type[Evaluator]) -> type[Evaluator]:
+    """Class decorator: make an evaluator available by its ``name``."""
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"evaluator name {cls.name!r} is already registered by {_REGISTRY[cls.name].__name__}")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def evaluator_class(name: str) -> type[Evaluator]:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown evaluator {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def create_evaluator(spec: EvaluatorSpec) -> Evaluator:
+    return evaluator_class(spec.name)(spec)
+
+
+def registered_evaluators() -> Mapping[str, type[Evaluator]]:
+    return dict(_REGISTRY)
