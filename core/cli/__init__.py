@@ -17,6 +17,10 @@ VERB_MODULES: tuple[str, ...] = (
     "core.cli.problems_cmd",  # import, problems
     "core.cli.render_cmd",  # render
     "core.cli.models_cmd",  # models list, models check
+    "core.cli.generate_cmd",  # generate, runs
+    "core.cli.import_images_cmd",  # import-images
+    "core.cli.quizzes_cmd",  # quizzes generate, quizzes audit, quizzes flagged
+    "core.cli.analysis_cmd",  # leaderboard, correlate
 )
 
 

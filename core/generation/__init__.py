@@ -6,6 +6,8 @@ scripts) and ``text-card`` (an adversarial baseline: the problem's given values 
 no diagram). Figures made elsewhere come in through ``scigen import-images``.
 """
 
+# Importing the generator modules registers them by name (imgcoder, pixel, reference, text-card).
+from core.generation import imgcoder, pixel, reference, text_card  # noqa: F401
 from core.generation.base import (
     AttemptRecord,
     FigureResult,
@@ -13,6 +15,7 @@ from core.generation.base import (
     Generator,
     GeneratorKind,
     GeneratorSpec,
+    complete_spec,
     create_generator,
     generator_class,
     register_generator,
@@ -26,6 +29,7 @@ __all__ = [
     "Generator",
     "GeneratorKind",
     "GeneratorSpec",
+    "complete_spec",
     "create_generator",
     "generator_class",
     "register_generator",

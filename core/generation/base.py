@@ -127,6 +127,13 @@ class Generator(ABC):
     def __init__(self, spec: GeneratorSpec) -> None:
         self.spec = spec
 
+    @classmethod
+    def complete_spec(cls, spec: GeneratorSpec, *, config: Any = None, home: Any = None) -> GeneratorSpec:
+        """``spec`` with every default written out and what a stored run must name resolved (a
+        model's LiteLLM string and secret-free fingerprint). Call it once, when a run is created;
+        ``config``/``home`` are passed to :func:`core.models.resolve_model`. Default: unchanged."""
+        return spec
+
     @abstractmethod
     async def generate(self, problem: Problem, ctx: GenerationContext) -> FigureResult:
         """Draw ``problem``'s figure. Failures are returned as a failed FigureResult, not raised."""
@@ -148,6 +155,11 @@ def generator_class(name: str) -> type[Generator]:
         return _REGISTRY[name]
     except KeyError:
         raise KeyError(f"unknown generator {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def complete_spec(spec: GeneratorSpec, *, config: Any = None, home: Any = None) -> GeneratorSpec:
+    """:meth:`Generator.complete_spec` of the spec's generator."""
+    return generator_class(spec.name).complete_spec(spec, config=config, home=home)
 
 
 def create_generator(spec: GeneratorSpec) -> Generator:

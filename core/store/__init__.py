@@ -11,6 +11,7 @@ No connection is kept open between calls, so several processes can share one sto
 """
 
 from core.store.connection import StoreBusyError, StoreError, lock_stats
+from core.store.generations import AttemptRow, GenerationRow, ModelCallRow, RunProgress
 from core.store.records import Aggregate, Run, UpsertCounts
 from core.store.reported import (
     DEFAULT_REPORTED_FILE,
@@ -29,12 +30,16 @@ __all__ = [
     "DEFAULT_REPORTED_FILE",
     "LATEST_VERSION",
     "Aggregate",
+    "AttemptRow",
     "DownstreamResult",
+    "GenerationRow",
+    "ModelCallRow",
     "Provenance",
     "ReportedResults",
     "ReportedResultsError",
     "ReportedRun",
     "Run",
+    "RunProgress",
     "Store",
     "StoreBusyError",
     "StoreError",

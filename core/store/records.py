@@ -57,6 +57,11 @@ class Run(BaseModel):
     code_version: str | None = Field(default=None, description="SciGen Studio version (and commit) used.")
     provenance: str | None = Field(default=None, description="Where the numbers come from, e.g. a paper.")
     notes: str = Field(default="", description="Free text shown with the run.")
+    selection: dict[str, Any] | None = Field(
+        default=None,
+        description="The problem selection a generation/evaluation run was made for (subject, "
+        "image_type, source, ids, limit); stored as JSON.",
+    )
 
 
 class Aggregate(BaseModel):

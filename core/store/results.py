@@ -16,11 +16,15 @@ from core.store.reported import ReportedResults
 
 RUN_COLUMNS: tuple[str, ...] = (
     "run_id", "name", "kind", "generator_kind", "access", "model", "created_at", "provenance",
-    "spec_name", "spec_json", "parent_run_id", "code_version", "notes",
+    "spec_name", "spec_json", "parent_run_id", "code_version", "notes", "selection_json",
 )
 LEADERBOARD_RUN_COLUMNS: tuple[str, ...] = (
     "run_id", "name", "kind", "generator_kind", "access", "model", "provenance", "created_at",
 )
+LEADERBOARD_SOURCE_COLUMN = "evaluated_by"
+"""Leaderboard column after the run facts: the evaluation runs whose numbers a row shows."""
+EVALUATION_NAME_SEPARATOR = " · "
+"""An evaluation run is named ``<generation run> · <evaluator label>`` (core.jobs.evaluation)."""
 AGGREGATE_COLUMNS: tuple[str, ...] = (
     "run_id", "metric", "scope", "scope_value", "value", "ci_low", "ci_high", "n", "computed_at",
 )
@@ -30,6 +34,7 @@ DOWNSTREAM_COLUMNS: tuple[str, ...] = (
 # Tables holding per-run rows; delete_run clears all of them.
 _RUN_TABLES: tuple[str, ...] = (
     "generations", "generation_attempts", "quiz_answers", "judge_scores", "metric_values", "aggregates",
+    "model_calls", "run_progress", "evaluation_items",
 )
 
 
@@ -44,7 +49,7 @@ _RUN_SCHEMA = pa.schema(
             "parent_run_id",
         )),
         ("created_at", pa.timestamp("us")),
-        *((name, pa.string()) for name in ("code_version", "provenance", "notes")),
+        *((name, pa.string()) for name in ("code_version", "provenance", "notes", "selection_json")),
     ]
 )
 
@@ -56,8 +61,10 @@ def upsert_runs(cursor: duckdb.DuckDBPyConnection, runs: list[Run]) -> None:
     now = _now()
     table = pa.Table.from_pylist(
         [
-            {**run.model_dump(exclude={"spec_params", "created_at"}),
+            {**run.model_dump(exclude={"spec_params", "created_at", "selection"}),
              "spec_json": json.dumps(run.spec_params, sort_keys=True, ensure_ascii=False),
+             "selection_json": None if run.selection is None
+             else json.dumps(run.selection, sort_keys=True, ensure_ascii=False),
              "created_at": run.created_at or now}
             for run in runs
         ],
@@ -79,18 +86,19 @@ def get_run(cursor: duckdb.DuckDBPyConnection, run_id: str) -> Run | None:
     # fetchall, never fetchone: DuckDB 2 refuses the next statement while a result is half read.
     rows = cursor.execute(
         """SELECT run_id, name, kind, generator_kind, access, model, spec_name, spec_json, parent_run_id,
-                  created_at, code_version, provenance, notes
+                  created_at, code_version, provenance, notes, selection_json
            FROM runs WHERE run_id = ?""",
         [run_id],
     ).fetchall()
     if not rows:
         return None
     (run_id, name, kind, generator_kind, access, model, spec_name, spec_json, parent_run_id,
-     created_at, code_version, provenance, notes) = rows[0]
+     created_at, code_version, provenance, notes, selection_json) = rows[0]
     return Run(
         run_id=run_id, name=name, kind=kind, generator_kind=generator_kind, access=access, model=model,
         spec_name=spec_name, spec_params=json.loads(spec_json), parent_run_id=parent_run_id,
         created_at=created_at, code_version=code_version, provenance=provenance, notes=notes,
+        selection=None if selection_json is None else json.loads(selection_json),
     )
 
 
@@ -173,21 +181,101 @@ def aggregates(
     ).df()
 
 
+_MERGED_SQL = """
+    WITH rows AS (
+        -- Leaderboard rows of measured runs: generation runs, and evaluation runs whose generation
+        -- run is not stored (orphans keep their own row).
+        SELECT run_id, kind FROM runs WHERE kind = 'generation'
+        UNION ALL
+        SELECT e.run_id, e.kind FROM runs e
+        WHERE e.kind = 'evaluation'
+          AND NOT EXISTS (SELECT 1 FROM runs g WHERE g.run_id = e.parent_run_id AND g.kind = 'generation')
+    ), candidates AS (
+        SELECT DISTINCT r.run_id, r.run_id AS source_run_id, 1 AS own, x.created_at AS source_created, a.metric
+        FROM rows r JOIN runs x ON x.run_id = r.run_id JOIN aggregates a ON a.run_id = r.run_id
+        UNION
+        SELECT DISTINCT r.run_id, e.run_id, 0, e.created_at, a.metric
+        FROM rows r
+        JOIN runs e ON e.parent_run_id = r.run_id AND e.kind = 'evaluation' AND r.kind = 'generation'
+        JOIN aggregates a ON a.run_id = e.run_id
+    ), chosen AS (
+        SELECT run_id, metric, source_run_id FROM (
+            SELECT run_id, metric, source_run_id,
+                   row_number() OVER (PARTITION BY run_id, metric
+                                      ORDER BY own DESC, source_created DESC, source_run_id DESC) AS position
+            FROM candidates
+        ) WHERE position = 1
+    )
+    SELECT c.run_id, c.source_run_id, a.metric, a.scope, a.scope_value, a.value, a.ci_low, a.ci_high, a.n,
+           a.computed_at
+    FROM chosen c JOIN aggregates a ON a.run_id = c.source_run_id AND a.metric = c.metric
+    WHERE (?::VARCHAR IS NULL OR a.scope = ?) AND (?::VARCHAR IS NULL OR a.metric = ?)
+    ORDER BY c.run_id, a.metric, a.scope, a.scope_value
+"""
+MERGED_AGGREGATE_COLUMNS: tuple[str, ...] = (
+    "run_id", "source_run_id", "metric", "scope", "scope_value", "value", "ci_low", "ci_high", "n", "computed_at",
+)
+
+
+def merged_aggregates(
+    cursor: duckdb.DuckDBPyConnection, *, scope: str | None = None, metric: str | None = None
+) -> pd.DataFrame:
+    """Aggregates of measured leaderboard rows, long form (columns MERGED_AGGREGATE_COLUMNS).
+
+    A generation run's numbers are its own aggregates (pass@1, pass@k, cost) merged with those of
+    its evaluation runs: per metric, the run's own value wins, else the most recently created
+    evaluation run that has the metric (in any scope) supplies every scope of it, so a metric's
+    overall and per-subject numbers always come from one evaluation (``source_run_id``). An
+    evaluation run whose generation run is not stored keeps its own row with its own aggregates.
+    """
+    return cursor.execute(_MERGED_SQL, [scope, scope, metric, metric]).df()
+
+
+def _evaluation_label(name: str, parent_name: str | None, spec_name: str | None) -> str:
+    prefix = f"{parent_name}{EVALUATION_NAME_SEPARATOR}" if parent_name else None
+    if prefix and name.startswith(prefix):
+        return name[len(prefix):]
+    return spec_name or name
+
+
 def leaderboard(cursor: duckdb.DuckDBPyConnection, kind: str | None = None) -> pd.DataFrame:
-    """One row per run with its overall aggregates as columns (see Store.leaderboard)."""
+    """One row per run with its overall aggregates as columns (see Store.leaderboard).
+
+    ``kind`` None or 'generation': measured rows are generation runs with their evaluation runs'
+    numbers merged in (:func:`merged_aggregates`), plus (kind None) reported runs and orphan
+    evaluation runs. ``kind`` 'evaluation' or 'reported': every run of that kind with its own
+    aggregates only.
+    """
     run_columns = ", ".join(f"r.{c}" for c in LEADERBOARD_RUN_COLUMNS)
-    long = cursor.execute(
-        f"""SELECT {run_columns}, a.metric, a.value, a.ci_low, a.ci_high, a.n
-            FROM runs r
-            LEFT JOIN aggregates a ON a.run_id = r.run_id AND a.scope = 'overall'
-            WHERE ?::VARCHAR IS NULL OR r.kind = ?""",
-        [kind, kind],
+    own_kinds = {None: ("reported",), "generation": (), "evaluation": ("evaluation",), "reported": ("reported",)}
+    if kind not in own_kinds:
+        own_kinds[kind] = (kind,)
+    merged_rows = kind in (None, "generation")
+    runs = cursor.execute(
+        f"""SELECT {run_columns}, r.parent_run_id, r.spec_name, p.name AS parent_name
+            FROM runs r LEFT JOIN runs p ON p.run_id = r.parent_run_id
+            WHERE r.kind IN (SELECT unnest(?::VARCHAR[]))
+               OR (? AND r.kind = 'generation')
+               OR (? AND r.kind = 'evaluation'
+                   AND (p.run_id IS NULL OR p.kind <> 'generation'))""",
+        [list(own_kinds[kind]), merged_rows, kind is None],
     ).df()
-    runs = long[list(LEADERBOARD_RUN_COLUMNS)].drop_duplicates("run_id").set_index("run_id", drop=False)
-    values = long.dropna(subset=["metric"])
+    own = cursor.execute(
+        """SELECT a.run_id, a.run_id AS source_run_id, a.metric, a.value, a.ci_low, a.ci_high, a.n
+           FROM aggregates a JOIN runs r ON r.run_id = a.run_id
+           WHERE a.scope = 'overall' AND r.kind IN (SELECT unnest(?::VARCHAR[]))""",
+        [list(own_kinds[kind])],
+    ).df()
+    parts = [own]
+    if merged_rows:
+        merged = merged_aggregates(cursor, scope="overall")
+        parts.append(merged[merged["run_id"].isin(set(runs["run_id"]))][list(own.columns)])
+    filled = [part for part in parts if not part.empty]
+    values = pd.concat(filled, ignore_index=True) if filled else own
+    table = runs[list(LEADERBOARD_RUN_COLUMNS)].drop_duplicates("run_id").set_index("run_id", drop=False)
+    table[LEADERBOARD_SOURCE_COLUMN] = _sources(cursor, table, values)
     present = set(values["metric"])
     metrics = [m for m in METRICS if m in present] + sorted(present - set(METRICS))
-    table = runs.copy()
     extras: dict[str, pd.Series] = {}
     for metric in metrics:
         of_metric = values[values["metric"] == metric].set_index("run_id")
@@ -204,6 +292,33 @@ def leaderboard(cursor: duckdb.DuckDBPyConnection, kind: str | None = None) -> p
     return table.sort_values(sort_by, ascending=ascending, na_position="last", kind="stable").reset_index(
         drop=True
     )
+
+
+def _sources(cursor: duckdb.DuckDBPyConnection, table: pd.DataFrame, values: pd.DataFrame) -> list[str | None]:
+    """Per row: labels of the evaluation runs that supplied its numbers, oldest first ("ocr, ssim")."""
+    used = values[values["source_run_id"].notna()]
+    if used.empty:
+        return [None] * len(table)
+    facts = cursor.execute(
+        """SELECT r.run_id, r.name, r.kind, r.spec_name, r.created_at, p.name AS parent_name
+           FROM runs r LEFT JOIN runs p ON p.run_id = r.parent_run_id
+           WHERE r.run_id IN (SELECT unnest(?::VARCHAR[]))""",
+        [sorted(set(used["source_run_id"]))],
+    ).df()
+    evaluations = facts[facts["kind"] == "evaluation"].sort_values(["created_at", "name"])
+    label = {
+        row.run_id: _evaluation_label(row.name, row.parent_name, row.spec_name)
+        for row in evaluations.itertuples(index=False)
+    }
+    order = {run_id: position for position, run_id in enumerate(evaluations["run_id"])}
+    by_row: dict[str, list[str]] = {}
+    for run_id, source in set(zip(used["run_id"], used["source_run_id"], strict=True)):
+        if source in label:
+            by_row.setdefault(run_id, []).append(source)
+    return [
+        ", ".join(label[s] for s in sorted(by_row[run_id], key=order.__getitem__)) if run_id in by_row else None
+        for run_id in table["run_id"]
+    ]
 
 
 _DOWNSTREAM_SCHEMA = pa.schema(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,10 +14,16 @@ import duckdb
 import pandas as pd
 
 from core.problems.models import Problem
+from core.store import analysis as analysis_sql
+from core.store import evaluations as evaluation_sql
+from core.store import generations as generation_sql
 from core.store import problems as problem_sql
 from core.store import results as result_sql
 from core.store import schema
+from core.store.analysis import RunItems
 from core.store.connection import DEFAULT_LOCK_TIMEOUT_S, StoreError, attached
+from core.store.evaluations import EvaluationItemRow, JudgeScoreRow, MetricValueRow, QuizAnswerRow
+from core.store.generations import AttemptRow, GenerationRow, ModelCallRow, ProgressState, RunProgress
 from core.store.problems import FilterValue
 from core.store.records import Aggregate, Run, UpsertCounts
 from core.store.reported import ReportedResults
@@ -260,7 +266,7 @@ class Store:
 
     def list_runs(self, kind: str | None = None) -> pd.DataFrame:
         """Columns: run_id, name, kind, generator_kind, access, model, created_at, provenance,
-        spec_name, spec_json, parent_run_id, code_version, notes."""
+        spec_name, spec_json, parent_run_id, code_version, notes, selection_json."""
         with self._reading() as cursor:
             return result_sql.list_runs(cursor, kind)
 
@@ -287,15 +293,254 @@ class Store:
             return result_sql.upsert_reported(transaction.cursor, results)
 
     def leaderboard(self, kind: str | None = None) -> pd.DataFrame:
-        """One row per run (of ``kind``, or all): run_id, name, kind, generator_kind, access, model,
-        provenance, created_at, then one float column per metric the runs have (in METRICS order),
-        then ``<metric>_ci_low``/``<metric>_ci_high``/``<metric>_n`` where stored.
-        Sorted by rinv (best first, missing last), then name. ``kind`` tells reported from measured.
+        """One row per run: run_id, name, kind, generator_kind, access, model, provenance,
+        created_at, evaluated_by, then one float column per metric the runs have (in METRICS
+        order), then ``<metric>_ci_low``/``<metric>_ci_high``/``<metric>_n`` where stored.
+        Sorted by rinv (best first, missing last), then name.
+
+        Measured rows (``kind`` None or 'generation') are generation runs: their own numbers
+        (pass@1, pass@k, cost) merged with their evaluation runs' overall aggregates (per metric,
+        the most recently created evaluation run that has it); ``evaluated_by`` lists those
+        evaluation runs' labels (e.g. "ocr, ssim"). An evaluation run whose generation run is not
+        stored keeps a row of its own. ``kind`` 'reported' or 'evaluation': every run of that kind
+        with its own aggregates only. ``kind`` None also lists reported runs.
         """
         with self._reading() as cursor:
             return result_sql.leaderboard(cursor, kind)
+
+    def run_items(self, run_id: str) -> RunItems | None:
+        """The per-figure rows behind a run's numbers (figures with subject/type/quiz count, quiz
+        answers, judge scores, metric values), for ``core.evaluation.stats``; None for no such run.
+        An evaluation run's figures are those of its parent generation run. A generation run that
+        has evaluation runs gets their rows, chosen as its leaderboard numbers are (see
+        ``core.store.evaluations.merged_run_items``)."""
+        with self._reading() as cursor:
+            merged = evaluation_sql.merged_run_items(cursor, run_id)
+            return merged if merged is not None else analysis_sql.run_items(cursor, run_id)
 
     def downstream_results(self) -> pd.DataFrame:
         """Columns: source, benchmark, accuracy, train_samples (nullable), provenance, base_model, note."""
         with self._reading() as cursor:
             return result_sql.downstream_results(cursor)
+
+    # generation runs: figures, attempts, the model-call ledger, progress -------------------
+
+    def create_run_if_absent(self, run: Run) -> Run:
+        """Insert ``run`` unless a run of the same kind and name exists; returns the stored run
+        (the existing one, untouched, when there was one). One transaction, so two processes
+        creating the same run cannot both insert it."""
+        with self._writing() as transaction:
+            existing = generation_sql.find_run(transaction.cursor, run.kind, run.name)
+            if existing is not None:
+                transaction.unchanged()
+                return existing
+            result_sql.upsert_runs(transaction.cursor, [run])
+            stored = result_sql.get_run(transaction.cursor, run.run_id)
+        assert stored is not None
+        return stored
+
+    def find_run(self, kind: str, name: str) -> Run | None:
+        """The run of ``kind`` called ``name`` (names are unique within a kind), or None."""
+        with self._reading() as cursor:
+            return generation_sql.find_run(cursor, kind, name)
+
+    def save_generations(
+        self,
+        run_id: str,
+        generations: Sequence[GenerationRow],
+        attempts: Sequence[AttemptRow] = (),
+        calls: Sequence[ModelCallRow] = (),
+    ) -> None:
+        """Store figure records with their attempts (replacing what the run held for those
+        problems) and append model calls (a call_id already stored is kept), then recount the
+        run's progress row; all in one short transaction. Idempotent per (run, problem)."""
+        with self._writing() as transaction:
+            generation_sql.write_results(transaction.cursor, run_id, generations, attempts, calls)
+            generation_sql.refresh_progress(transaction.cursor, run_id)
+
+    def start_run_progress(
+        self, run_id: str, *, total: int, pid: int | None = None, host: str | None = None,
+        message: str | None = None,
+    ) -> RunProgress:
+        """Mark a job as running on ``run_id`` over ``total`` problems (counts taken from the store)."""
+        with self._writing() as transaction:
+            generation_sql.start_progress(
+                transaction.cursor, run_id, total=total, pid=pid, host=host, message=message
+            )
+            progress = generation_sql.get_progress(transaction.cursor, run_id)
+        assert progress is not None
+        return progress
+
+    def touch_run_progress(self, run_id: str) -> None:
+        """Recount a running job's progress row and refresh its updated_at (a heartbeat)."""
+        with self._writing() as transaction:
+            generation_sql.refresh_progress(transaction.cursor, run_id)
+
+    def end_run_progress(
+        self, run_id: str, *, state: ProgressState, stop_reason: str | None = None, message: str | None = None
+    ) -> RunProgress | None:
+        """Record how the job on ``run_id`` ended: finished, cancelled (budget, interrupted) or failed."""
+        with self._writing() as transaction:
+            generation_sql.end_progress(
+                transaction.cursor, run_id, state=state, stop_reason=stop_reason, message=message
+            )
+            return generation_sql.get_progress(transaction.cursor, run_id)
+
+    def run_progress(self, run_id: str) -> RunProgress | None:
+        """The progress row of a run (None when no job ever ran on it)."""
+        with self._reading() as cursor:
+            return generation_sql.get_progress(cursor, run_id)
+
+    def generation_statuses(self, run_id: str) -> dict[str, str]:
+        """problem_uid -> 'ok' | 'failed' for every figure record of the run."""
+        with self._reading() as cursor:
+            return generation_sql.generation_statuses(cursor, run_id)
+
+    def generations(self, run_id: str, *, status: str | None = None) -> pd.DataFrame:
+        """A run's figure records, by problem_uid. Columns: run_id, problem_uid, status, image_path,
+        svg_path (relative to the workspace home), plan, code, error_class, error_message, attempts,
+        first_attempt_ok, tokens_in, tokens_out, cost_usd, latency_s, facts_json, notes, created_at."""
+        with self._reading() as cursor:
+            return generation_sql.generations(cursor, run_id, status=status)
+
+    def generation_attempts(self, run_id: str, problem_uid: str | None = None) -> pd.DataFrame:
+        """Every attempt (1-based), by problem then attempt. Columns: run_id, problem_uid, attempt,
+        purpose, status, image_path, plan, code, raw_reply, parse_notes, error_class, error_message,
+        traceback_tail, render_s, tokens_in, tokens_out, cost_usd, latency_s, created_at."""
+        with self._reading() as cursor:
+            return generation_sql.attempts(cursor, run_id, problem_uid)
+
+    def model_calls(self, run_id: str) -> pd.DataFrame:
+        """The run's cost ledger, one row per model call, oldest first. Columns: run_id, call_id,
+        problem_uid, attempt, kind, profile, model, fingerprint, cache_key, started_at, latency_s,
+        wait_s, http_attempts, tokens_in, tokens_out, images_out, cost_usd, cached, ok,
+        failure_class, failure_message, finish_reason, retry_classes."""
+        with self._reading() as cursor:
+            return generation_sql.model_calls(cursor, run_id)
+
+    def run_spent_usd(self, run_id: str) -> float:
+        """Known cost of every model call the run has made (what a resumed --max-cost starts from)."""
+        with self._reading() as cursor:
+            return generation_sql.spent_usd(cursor, run_id)
+
+    def ledger_totals(self, run_id: str) -> dict[str, object]:
+        """calls, ok, failed, cached, http_requests, tokens_in, tokens_out (paid calls), cost_usd,
+        unknown_cost_calls, latency_s (mean), failures ({failure_class: calls})."""
+        with self._reading() as cursor:
+            return generation_sql.ledger_totals(cursor, run_id)
+
+    def generation_failures(self, run_id: str) -> dict[str, int]:
+        """error_class -> number of failed figures of the run, most frequent first."""
+        with self._reading() as cursor:
+            return generation_sql.failure_counts(cursor, run_id)
+
+    def pass_counts(self, run_id: str) -> pd.DataFrame:
+        """Counts behind pass@1 / pass@k, overall and per subject and image type. Columns: scope,
+        scope_value, n, first_ok, ok."""
+        with self._reading() as cursor:
+            return generation_sql.pass_counts(cursor, run_id)
+
+    def runs_overview(self, kind: str | None = None) -> pd.DataFrame:
+        """One row per run (of ``kind``, or all) with live numbers: run_id, name, kind,
+        generator_kind, model, spec_name, created_at, state, stop_reason, message, total, done, ok,
+        failed, pass_at_1, pass_at_k (percent), cost_usd, calls, cached_calls, unknown_cost_calls,
+        updated_at, pid, host. Numbers are NULL for runs without figures or calls."""
+        with self._reading() as cursor:
+            return generation_sql.runs_overview(cursor, kind)
+
+    # evaluation runs: per-item scores, finished items, progress, merged views ----------------
+
+    def save_evaluation(
+        self,
+        run_id: str,
+        items: Sequence[EvaluationItemRow],
+        quiz_answers: Sequence[QuizAnswerRow] = (),
+        judge_scores: Sequence[JudgeScoreRow] = (),
+        metric_values: Sequence[MetricValueRow] = (),
+        calls: Sequence[ModelCallRow] = (),
+    ) -> None:
+        """Store finished evaluation items with their quiz answers, judge scores and metric values
+        (replacing what the run held for those problems) and append model calls, then recount the
+        run's progress row; one short transaction. Idempotent per (run, problem)."""
+        with self._writing() as transaction:
+            evaluation_sql.write_evaluation(
+                transaction.cursor, run_id, items, quiz_answers, judge_scores, metric_values, calls
+            )
+            evaluation_sql.refresh_progress(transaction.cursor, run_id)
+
+    def evaluation_statuses(self, run_id: str) -> dict[str, str]:
+        """problem_uid -> 'ok' | 'failed' | 'no_image' | 'unavailable' for every finished item."""
+        with self._reading() as cursor:
+            return evaluation_sql.item_statuses(cursor, run_id)
+
+    def evaluation_items(self, run_id: str) -> pd.DataFrame:
+        """Finished items of an evaluation run. Columns: run_id, problem_uid, status, figure_status,
+        error_class, notes, cost_usd, latency_s, created_at."""
+        with self._reading() as cursor:
+            return evaluation_sql.evaluation_items(cursor, run_id)
+
+    def quiz_answers(self, run_id: str) -> pd.DataFrame:
+        """Columns: run_id, problem_uid, quiz_index, answerer, shuffle_seed, presented_keys, raw_reply,
+        parsed_key, correct, abstained, error_class, cost_usd, latency_s, created_at."""
+        with self._reading() as cursor:
+            return evaluation_sql.quiz_answers(cursor, run_id)
+
+    def judge_scores(self, run_id: str) -> pd.DataFrame:
+        """Columns: run_id, problem_uid, judge, dimension, score (Int64, NA = none), rationale,
+        error_class, created_at."""
+        with self._reading() as cursor:
+            return evaluation_sql.judge_scores(cursor, run_id)
+
+    def metric_values(self, run_id: str) -> pd.DataFrame:
+        """Columns: run_id, problem_uid, metric, value, status, detail, created_at."""
+        with self._reading() as cursor:
+            return evaluation_sql.metric_values(cursor, run_id)
+
+    def evaluation_runs(self, parent_run_id: str | None = None) -> pd.DataFrame:
+        """Evaluation runs (of one generation run, or all), oldest first. Columns: run_id, name,
+        parent_run_id, parent_name, spec_name, spec_json, model, created_at, items, ok, state,
+        stop_reason."""
+        with self._reading() as cursor:
+            return evaluation_sql.evaluation_runs(cursor, parent_run_id)
+
+    def start_evaluation_progress(
+        self, run_id: str, *, total: int, pid: int | None = None, host: str | None = None,
+        message: str | None = None,
+    ) -> RunProgress:
+        """Mark an evaluation job as running on ``run_id`` over ``total`` figures (done = finished items)."""
+        with self._writing() as transaction:
+            evaluation_sql.start_progress(
+                transaction.cursor, run_id, total=total, pid=pid, host=host, message=message
+            )
+            progress = generation_sql.get_progress(transaction.cursor, run_id)
+        assert progress is not None
+        return progress
+
+    def touch_evaluation_progress(self, run_id: str) -> None:
+        """Recount an evaluation job's progress row (a heartbeat)."""
+        with self._writing() as transaction:
+            evaluation_sql.refresh_progress(transaction.cursor, run_id)
+
+    def end_evaluation_progress(
+        self, run_id: str, *, state: ProgressState, stop_reason: str | None = None, message: str | None = None
+    ) -> RunProgress | None:
+        """Record how the evaluation job on ``run_id`` ended (finished, cancelled or failed)."""
+        with self._writing() as transaction:
+            evaluation_sql.end_progress(
+                transaction.cursor, run_id, state=state, stop_reason=stop_reason, message=message
+            )
+            return generation_sql.get_progress(transaction.cursor, run_id)
+
+    def replace_aggregates(self, run_id: str, aggregates: Iterable[Aggregate]) -> int:
+        """Make ``aggregates`` the run's whole set of run-level numbers, in one transaction."""
+        rows = list(aggregates)
+        with self._writing() as transaction:
+            return evaluation_sql.replace_aggregates(transaction.cursor, run_id, rows)
+
+    def scoped_metrics(self, metric: str | None = None, scope: str = "subject") -> pd.DataFrame:
+        """Per-subject (or per-image-type) numbers of measured leaderboard rows: generation runs with
+        their evaluation runs' aggregates merged by the leaderboard's rule. Long form, columns:
+        run_id, name, generator_kind, metric, scope, scope_value, value, ci_low, ci_high, n,
+        source_run_id (the evaluation run the number comes from)."""
+        with self._reading() as cursor:
+            return evaluation_sql.scoped_metrics(cursor, metric, scope)

@@ -1,0 +1,93 @@
+"""Jobs: running a spec over a problem selection, with concurrency, resume and progress.
+
+Generation::
+
+    from core.jobs import ProblemSelection, generate, prepare_spec
+    spec = prepare_spec(GeneratorSpec.create("imgcoder", model="gpt4o-mini"), profiles=None, home=None)
+    summary = generate(store, workspace, run_name="gpt4o-mini-physics", spec=spec,
+                       selection=ProblemSelection(subject="Physics", limit=50), max_cost_usd=2.0)
+
+A run is a spec x a selection, named by the user; rerunning the same command resumes it (only
+missing problems run), a different spec under the same name is refused. Results are written
+in batches as they complete, with progress rows a dashboard can read while the job runs.
+
+``create_run`` and ``save_results`` are also what ``scigen import-images`` uses to store figures
+made elsewhere as a run.
+
+Evaluation (scoring a generation run's figures; one evaluation run per generation run and
+evaluator spec, resumable the same way)::
+
+    from core.jobs import evaluate
+    summary = evaluate(store, workspace, generation_run="gpt4o-mini-physics",
+                       spec=EvaluatorSpec.create("vqa", model="gpt4o-mini"), max_cost_usd=1.0)
+"""
+
+from core.jobs.evaluation import (
+    EvaluationItemDone,
+    EvaluationSummary,
+    compute_evaluation_aggregates,
+    evaluate,
+    evaluation_label,
+    evaluation_run_name,
+    figures_under_test,
+    find_generation_run,
+    judge_disagreements,
+    prepare_evaluator_spec,
+    run_evaluation,
+    store_evaluation_aggregates,
+)
+from core.jobs.generation import (
+    GENERATOR_MODULES,
+    GenerationSummary,
+    ProblemDone,
+    generate,
+    load_generators,
+    prepare_spec,
+    run_generation,
+)
+from core.jobs.runs import (
+    JobError,
+    ProblemSelection,
+    RunSpecMismatch,
+    code_version,
+    create_run,
+    effective_state,
+    pass_aggregates,
+    store_run_aggregates,
+    wilson_interval,
+)
+from core.jobs.saving import ResultWriter, result_rows, save_results
+
+__all__ = [
+    "EvaluationItemDone",
+    "EvaluationSummary",
+    "compute_evaluation_aggregates",
+    "evaluate",
+    "evaluation_label",
+    "evaluation_run_name",
+    "figures_under_test",
+    "find_generation_run",
+    "judge_disagreements",
+    "prepare_evaluator_spec",
+    "run_evaluation",
+    "store_evaluation_aggregates",
+    "GENERATOR_MODULES",
+    "GenerationSummary",
+    "JobError",
+    "ProblemDone",
+    "ProblemSelection",
+    "ResultWriter",
+    "RunSpecMismatch",
+    "code_version",
+    "create_run",
+    "effective_state",
+    "generate",
+    "load_generators",
+    "pass_aggregates",
+    "prepare_spec",
+    "result_rows",
+    "run_generation",
+    "save_results",
+    "store_run_aggregates",
+    "wilson_interval",
+]

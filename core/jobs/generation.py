@@ -1,0 +1,440 @@
+"""Running a generator spec over a problem selection: concurrency, budget, resume, progress.
+
+``await run_generation(store, workspace, run_name=..., spec=..., selection=...)``:
+
+1. resolves the selection and creates the run, or finds it (same name + same spec + same
+   selection = the same run: that is how a killed job resumes; another spec raises);
+2. skips every problem the run already holds a figure record for (``retry_failed`` redoes the
+   failed ones), so a rerun after ``kill -9`` runs only what is missing and a finished run does
+   nothing;
+3. works on ``concurrency`` problems at once; model calls also obey the profile's own
+   concurrency and rate limits (``ModelClient``), renders share one ``RenderPool``;
+4. queues each finished problem to a :class:`~core.jobs.saving.ResultWriter` (batched short
+   transactions, images under ``workspace.figure_path``), with every model call it made;
+5. with ``max_cost_usd``, a :class:`~core.models.BudgetGuard` that starts from what the run has
+   already spent refuses calls that could pass the limit; the job then stops taking new
+   problems, and a problem whose call was refused is *not* stored (it is missing, and runs when
+   the job is resumed with more budget) — the run ends ``cancelled`` with stop_reason ``budget``;
+6. at the end stores pass@1 / pass@k (and cost) as run aggregates and the final progress state.
+
+Per-call timeouts and retries are the model layer's (the profile's ``timeout_s`` and
+``max_retries``); a generator never raises for a failed figure, and if one does anyway the
+problem is stored failed with class ``generator_error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import importlib
+import os
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from core.generation.base import (
+    FigureResult,
+    GenerationContext,
+    Generator,
+    GeneratorSpec,
+    create_generator,
+    generator_class,
+)
+from core.jobs.runs import (
+    JobError,
+    ProblemSelection,
+    create_run,
+    store_run_aggregates,
+)
+from core.jobs.saving import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_MAX_BATCH, ResultWriter
+from core.models import BudgetGuard, LedgerEntry, ModelClient, ProfileConfig, ResponseCache
+from core.models.errors import FailureClass
+from core.problems.models import Problem
+from core.store import Store
+from core.workspace import Workspace
+
+# Modules whose import registers the built-in generators.
+GENERATOR_MODULES: tuple[str, ...] = (
+    "core.generation.imgcoder",
+    "core.generation.pixel",
+    "core.generation.reference",
+    "core.generation.text_card",
+)
+BUDGET_EXCEEDED = FailureClass.BUDGET_EXCEEDED.value
+GENERATOR_ERROR = "generator_error"
+
+_current_problem: contextvars.ContextVar[str | None] = contextvars.ContextVar("scigen_job_problem", default=None)
+
+
+def load_generators() -> None:
+    """Import the built-in generator modules (each registers itself); a module not written yet
+    is skipped, any other import error surfaces."""
+    for name in GENERATOR_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+class ProblemDone(BaseModel):
+    """What a job reports after each problem (for progress bars)."""
+
+    problem_uid: str
+    status: str = Field(description="ok | failed | incomplete (stopped by the budget; runs again on resume).")
+    error_class: str | None = None
+    done: int = Field(description="Problems finished by this job so far.")
+    to_do: int = Field(description="Problems this job set out to do.")
+    ok: int
+    failed: int
+    cost_usd: float = Field(description="Known cost of this job's calls so far.")
+
+
+class GenerationSummary(BaseModel):
+    """How a generation job went: the run's totals and this job's own share."""
+
+    run_id: str
+    run_name: str
+    generator: str
+    model: str | None
+    state: str = Field(description="finished | cancelled | failed (see stop_reason).")
+    stop_reason: str | None = Field(default=None, description="budget | interrupted | error when not finished.")
+    message: str
+    total: int = Field(description="Problems in the selection.")
+    done: int = Field(description="Problems of the run with a figure record (ok or failed).")
+    ok: int
+    failed: int
+    skipped: int = Field(description="Problems already done before this job started.")
+    ran: int = Field(description="Problems this job stored.")
+    incomplete: int = Field(description="Problems left without a record (budget stop or interruption).")
+    failures: dict[str, int] = Field(description="error_class -> failed figures of the run.")
+    pass_at_1: float | None = Field(description="Percent of figures whose first attempt rendered.")
+    pass_at_k: float | None = Field(description="Percent of figures rendered within the attempt budget.")
+    cost_usd: float = Field(description="Known cost of every call of the run (all jobs).")
+    job_cost_usd: float = Field(description="Known cost of this job's calls.")
+    calls: int = Field(description="Model calls made by this job.")
+    cached_calls: int = Field(description="Of those, answered from the cache.")
+    failed_calls: dict[str, int] = Field(description="failure_class -> failed calls of this job (after retries).")
+    retried_requests: dict[str, int] = Field(description="failure_class -> requests retried by this job.")
+    wall_s: float
+    writer_flushes: int
+
+
+def _failure_result(problem: Problem, error_class: str, message: str, started: float) -> FigureResult:
+    return FigureResult(
+        problem_uid=problem.uid, status="failed", error_class=error_class, error_message=message,
+        latency_s=time.monotonic() - started,
+    )
+
+
+def _refused(result: FigureResult, calls: Sequence[LedgerEntry]) -> bool:
+    """True when the budget refused one of the problem's calls: the figure is not what an
+    unlimited run would have made, so it is not stored."""
+    return result.error_class == BUDGET_EXCEEDED or any(
+        entry.failure_class is FailureClass.BUDGET_EXCEEDED for entry in (*result.ledger, *calls)
+    )
+
+
+def prepare_spec(spec: GeneratorSpec, *, profiles: ProfileConfig | None, home: str | None) -> GeneratorSpec:
+    """``spec`` completed by its generator (defaults written out, model resolved to its
+    LiteLLM string and fingerprint) when the generator offers ``complete_spec``."""
+    load_generators()
+    try:
+        cls = generator_class(spec.generator)
+    except KeyError as exc:
+        raise JobError(str(exc.args[0])) from None
+    complete = getattr(cls, "complete_spec", None)
+    if complete is None:
+        return spec
+    try:
+        return complete(spec, config=profiles, home=home)
+    except ValueError as exc:  # ProfileError, bad parameters
+        raise JobError(str(exc)) from None
+
+
+def _model_label(spec: GeneratorSpec) -> str | None:
+    model = spec.param("model_id") or spec.param("model")
+    return None if model is None else str(model)
+
+
+async def run_generation(
+    store: Store,
+    workspace: Workspace,
+    *,
+    run_name: str,
+    spec: GeneratorSpec,
+    selection: ProblemSelection,
+    concurrency: int | None = None,
+    max_cost_usd: float | None = None,
+    use_cache: bool = True,
+    retry_failed: bool = False,
+    profiles: ProfileConfig | None = None,
+    client: ModelClient | None = None,
+    render_pool: Any | None = None,
+    extras: dict[str, Any] | None = None,
+    on_problem: Callable[[ProblemDone], None] | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+    flush_interval_s: float = DEFAULT_FLUSH_INTERVAL_S,
+    max_batch: int = DEFAULT_MAX_BATCH,
+) -> GenerationSummary:
+    """Generate the figures of ``selection`` with ``spec`` into the run ``run_name`` (see the
+    module docstring). ``spec`` should come from :func:`prepare_spec` (the CLI does that).
+
+    ``profiles``: model profiles for the client (default: ``scigen.toml``); ``client``: a
+    ModelClient to use instead of building one (its ``budget`` and ``on_ledger`` are set for the
+    job and restored after); ``render_pool``: a RenderPool to share (default: one for this job);
+    ``extras``: passed to generators (test hooks); ``on_start(to_do, skipped)`` and
+    ``on_problem`` report progress. Raises :class:`JobError` for a bad selection or spec and
+    :class:`RunSpecMismatch` for a run name used with another spec or selection.
+    """
+    started = time.monotonic()
+    load_generators()
+    try:
+        generator: Generator = create_generator(spec)
+    except KeyError as exc:
+        raise JobError(str(exc.args[0])) from None
+    except ValueError as exc:
+        raise JobError(str(exc)) from None
+    problems = selection.resolve(store)
+    if not problems:
+        raise JobError(f"no problems match the selection ({selection.describe()}); see 'scigen problems'")
+    model = _model_label(spec)
+    run_id = create_run(
+        store, name=run_name, spec=spec, generator_kind=generator.kind if generator.kind != "imported" else None,
+        model=model, selection=selection.to_dict(), notes=generator.label,
+    )
+    statuses = store.generation_statuses(run_id)
+    to_do = [
+        problem for problem in problems
+        if problem.uid not in statuses or (retry_failed and statuses[problem.uid] != "ok")
+    ]
+    skipped = len(problems) - len(to_do)
+    if on_start is not None:
+        on_start(len(to_do), skipped)
+    if not to_do:
+        progress = store.run_progress(run_id)
+        if progress is None or progress.state != "finished" or progress.total != len(problems):
+            store.start_run_progress(run_id, total=len(problems), pid=os.getpid(), host=socket.gethostname())
+            store_run_aggregates(store, run_id)
+            store.end_run_progress(run_id, state="finished", message="all problems were already done")
+        return _summary(
+            store, run_id, run_name, spec, model, state="finished", stop_reason=None,
+            message="nothing to do: every selected problem already has a figure record",
+            skipped=skipped, ran=0, incomplete=0, job_calls=[], started=started, flushes=0,
+        )
+
+    budget = BudgetGuard(max_cost_usd, spent_usd=store.run_spent_usd(run_id)) if max_cost_usd is not None else None
+    calls = _CallTracker()
+    restore_client: tuple[Any, Any] | None = None
+    if client is None and type(generator).needs_model:
+        client = ModelClient(
+            cache=ResponseCache(workspace.cache_dir / "models"), use_cache=use_cache, budget=budget,
+            on_ledger=calls.record, config=profiles, home=str(workspace.home),
+        )
+    elif client is not None:
+        restore_client = (client.budget, client.on_ledger)
+        client.budget, client.on_ledger = budget, calls.chained(client.on_ledger)
+    pool, own_pool = render_pool, render_pool is None and generator.kind != "pixel"
+    try:
+        if concurrency is None:
+            concurrency = _default_concurrency(generator, client)
+        if concurrency < 1:
+            raise JobError(f"concurrency must be >= 1, got {concurrency}")
+        if own_pool:
+            from core.sandbox import RenderPool
+
+            pool = RenderPool()
+        ctx = GenerationContext(
+            render_pool=pool, client=client, budget=budget, use_cache=use_cache, extras=dict(extras or {})
+        )
+        store.start_run_progress(
+            run_id, total=len(problems), pid=os.getpid(), host=socket.gethostname(),
+            message=f"{len(to_do)} to do, {skipped} already done",
+        )
+        writer = ResultWriter(
+            store, workspace, run_id, run_name, flush_interval_s=flush_interval_s, max_batch=max_batch
+        )
+        job = _Job(generator, ctx, writer, calls, to_do, max_cost_usd, on_problem)
+        try:
+            await job.run(concurrency)
+            writer.close()
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            _close_quietly(writer)
+            _end(store, run_id, "cancelled", "interrupted", "interrupted; rerun the same command to resume")
+            raise
+        except BaseException as exc:
+            _close_quietly(writer)
+            _end(store, run_id, "failed", "error", f"{type(exc).__name__}: {exc}")
+            raise
+    finally:
+        if own_pool and pool is not None:
+            pool.close()
+        if restore_client is not None and client is not None:
+            client.budget, client.on_ledger = restore_client
+
+    store_run_aggregates(store, run_id)
+    if job.stop_reason is not None:
+        state, reason, message = "cancelled", job.stop_reason, job.stop_message
+    else:
+        missing = len({p.uid for p in problems} - store.generation_statuses(run_id).keys())
+        state, reason = "finished", None
+        message = "all problems done" if missing == 0 else f"{missing} problems without a record"
+    _end(store, run_id, state, reason, message)
+    ran = job.counts["ok"] + job.counts["failed"]
+    return _summary(
+        store, run_id, run_name, spec, model, state=state, stop_reason=reason, message=message,
+        skipped=skipped, ran=ran, incomplete=len(to_do) - ran, job_calls=calls.entries, started=started,
+        flushes=writer.flushes,
+    )
+
+
+class _CallTracker:
+    """Every model call of the job, and which problem each served (by the task's context)."""
+
+    def __init__(self) -> None:
+        self.entries: list[LedgerEntry] = []
+        self.by_problem: dict[str | None, list[LedgerEntry]] = {}
+        self.cost_usd = 0.0
+
+    def record(self, entry: LedgerEntry) -> None:
+        self.entries.append(entry)
+        self.cost_usd += entry.cost_usd or 0.0
+        self.by_problem.setdefault(_current_problem.get(), []).append(entry)
+
+    def chained(self, previous: Callable[[LedgerEntry], None] | None) -> Callable[[LedgerEntry], None]:
+        def both(entry: LedgerEntry) -> None:
+            self.record(entry)
+            if previous is not None:
+                previous(entry)
+
+        return both
+
+    def take(self, problem_uid: str) -> list[LedgerEntry]:
+        return self.by_problem.pop(problem_uid, [])
+
+
+class _Job:
+    """The workers of one job: each takes the next problem until none is left or the budget stops."""
+
+    def __init__(
+        self, generator: Generator, ctx: GenerationContext, writer: ResultWriter, calls: _CallTracker,
+        to_do: list[Problem], max_cost_usd: float | None, on_problem: Callable[[ProblemDone], None] | None,
+    ) -> None:
+        self.generator, self.ctx, self.writer, self.calls = generator, ctx, writer, calls
+        self.to_do, self.max_cost_usd, self.on_problem = to_do, max_cost_usd, on_problem
+        self.queue = list(reversed(to_do))
+        self.counts: Counter[str] = Counter()
+        self.stop_reason: str | None = None
+        self.stop_message = ""
+
+    async def run(self, concurrency: int) -> None:
+        workers = [asyncio.ensure_future(self._worker()) for _ in range(min(concurrency, len(self.to_do)))]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            # A failed worker (e.g. the store cannot be written) or a cancelled job: stop the
+            # others before the pool and the writer go away.
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+
+    async def _worker(self) -> None:
+        while self.queue and self.stop_reason is None:
+            await self._work_on(self.queue.pop())
+
+    async def _work_on(self, problem: Problem) -> None:
+        token = _current_problem.set(problem.uid)
+        began = time.monotonic()
+        try:
+            result = await self.generator.generate(problem, self.ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a generator bug fails one problem, not the run
+            result = _failure_result(problem, GENERATOR_ERROR, f"{type(exc).__name__}: {exc}", began)
+        finally:
+            _current_problem.reset(token)
+        calls = self.calls.take(problem.uid)
+        if _refused(result, calls):
+            self.writer.put_calls(problem.uid, calls)  # the calls happened; the figure runs again on resume
+            status = "incomplete"
+            if self.stop_reason is None:
+                self.stop_reason = "budget"
+                self.stop_message = (
+                    f"stopped on budget: the next call could pass --max-cost ${self.max_cost_usd:.4f}"
+                    if self.max_cost_usd is not None else "stopped on budget"
+                )
+        else:
+            self.writer.put(result, calls)
+            status = "ok" if result.status == "ok" and result.image is not None else "failed"
+        self.counts[status] += 1
+        if self.on_problem is not None:
+            self.on_problem(
+                ProblemDone(
+                    problem_uid=problem.uid, status=status, error_class=None if status == "ok" else result.error_class,
+                    done=sum(self.counts.values()), to_do=len(self.to_do), ok=self.counts["ok"],
+                    failed=self.counts["failed"], cost_usd=self.calls.cost_usd,
+                )
+            )
+
+
+def _default_concurrency(generator: Generator, client: ModelClient | None) -> int:
+    """Twice the model's concurrency (a problem rendering leaves its model slot free), or twice
+    the CPU count for offline generators (the render pool is the limit)."""
+    model = generator.spec.param("model")
+    if type(generator).needs_model and client is not None and model:
+        try:
+            return 2 * max(1, client.resolve(str(model)).concurrency)
+        except ValueError:
+            pass
+    return 2 * (os.cpu_count() or 2)
+
+
+def _close_quietly(writer: ResultWriter) -> None:
+    try:
+        writer.close()
+    except BaseException:  # noqa: BLE001 - the job is ending with another error already
+        pass
+
+
+def _end(store: Store, run_id: str, state: str, reason: str | None, message: str) -> None:
+    try:
+        store.end_run_progress(run_id, state=state, stop_reason=reason, message=message)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - never hide the job's own outcome behind a progress write
+        pass
+
+
+def _summary(
+    store: Store, run_id: str, run_name: str, spec: GeneratorSpec, model: str | None, *, state: str,
+    stop_reason: str | None, message: str, skipped: int, ran: int, incomplete: int,
+    job_calls: list[LedgerEntry], started: float, flushes: int,
+) -> GenerationSummary:
+    progress = store.run_progress(run_id)
+    counts = store.pass_counts(run_id)
+    overall = counts[counts["scope"] == "overall"]
+    n = int(overall["n"].iloc[0]) if len(overall) else 0
+    failed_calls = Counter(str(e.failure_class) for e in job_calls if e.failure_class is not None)
+    retried = Counter(str(c) for e in job_calls for c in e.retry_classes)
+    return GenerationSummary(
+        run_id=run_id, run_name=run_name, generator=spec.generator, model=model, state=state,
+        stop_reason=stop_reason, message=message,
+        total=progress.total if progress else n, done=n,
+        ok=int(overall["ok"].iloc[0]) if n else 0, failed=n - (int(overall["ok"].iloc[0]) if n else 0),
+        skipped=skipped, ran=ran, incomplete=incomplete, failures=store.generation_failures(run_id),
+        pass_at_1=100.0 * int(overall["first_ok"].iloc[0]) / n if n else None,
+        pass_at_k=100.0 * int(overall["ok"].iloc[0]) / n if n else None,
+        cost_usd=store.run_spent_usd(run_id),
+        job_cost_usd=sum(entry.cost_usd or 0.0 for entry in job_calls),
+        calls=len(job_calls), cached_calls=sum(entry.cached for entry in job_calls),
+        failed_calls=dict(failed_calls), retried_requests=dict(retried),
+        wall_s=time.monotonic() - started, writer_flushes=flushes,
+    )
+
+
+def generate(store: Store, workspace: Workspace, **options: Any) -> GenerationSummary:
+    """:func:`run_generation` for synchronous callers (runs its own event loop)."""
+    return asyncio.run(run_generation(store, workspace, **options))

@@ -1,0 +1,273 @@
+"""Runs as jobs see them: the problem selection, creating (or resuming) a run, and the run-level
+numbers a generation run ends with (pass@1, pass@k, cost)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import socket
+import subprocess
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import core
+from core.generation.base import GeneratorSpec
+from core.problems.models import SOURCES, Problem
+from core.store import Aggregate, Run, Store
+from core.workspace import PROJECT_ROOT
+
+
+class JobError(RuntimeError):
+    """A job that cannot start or go on; the message says what to do."""
+
+
+class RunSpecMismatch(JobError):
+    """A run name already used with another spec or selection: a run never mixes two."""
+
+
+# ---- the problem selection -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProblemSelection:
+    """Which problems a run covers: filters AND-ed together, then ``limit``.
+
+    ``ids`` holds problem uids (``source:id``) or bare ids (``id`` is looked up in every source;
+    one naming problems in two sources is ambiguous unless ``source`` is given). With ``ids`` the
+    problems come in that order, otherwise in the store's order (source, then id naturally).
+    """
+
+    subject: str | None = None
+    image_type: str | None = None
+    source: str | None = None
+    ids: tuple[str, ...] = ()
+    limit: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"limit must be a positive number, got {self.limit}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form (every key present, so equal selections give equal JSON)."""
+        return {
+            "subject": self.subject,
+            "image_type": self.image_type,
+            "source": self.source,
+            "ids": list(self.ids),
+            "limit": self.limit,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> ProblemSelection:
+        data = dict(data or {})
+        return cls(
+            subject=data.get("subject"),
+            image_type=data.get("image_type"),
+            source=data.get("source"),
+            ids=tuple(data.get("ids") or ()),
+            limit=data.get("limit"),
+        )
+
+    def describe(self) -> str:
+        parts = [
+            f"{name}={value}"
+            for name, value in (("subject", self.subject), ("type", self.image_type), ("source", self.source))
+            if value
+        ]
+        if self.ids:
+            parts.append(f"ids={','.join(self.ids[:5])}{',…' if len(self.ids) > 5 else ''}")
+        if self.limit is not None:
+            parts.append(f"limit={self.limit}")
+        return " ".join(parts) or "all problems"
+
+    def resolve(self, store: Store) -> list[Problem]:
+        """The selected problems, full records. Raises JobError for an unknown or ambiguous id."""
+        filters = {"subject": self.subject, "image_type": self.image_type, "source": self.source}
+        if not self.ids:
+            return store.get_problems(**filters, limit=self.limit)
+        uids = self._resolve_ids(store)
+        problems = store.get_problems(uids, **filters)
+        return problems[: self.limit] if self.limit is not None else problems
+
+    def _resolve_ids(self, store: Store) -> list[str]:
+        candidates: dict[str, list[str]] = {}
+        for given in self.ids:
+            source, _, rest = given.partition(":")
+            if rest and source in SOURCES:
+                candidates[given] = [given]
+            else:
+                sources = [self.source] if self.source else list(SOURCES)
+                candidates[given] = [f"{source}:{given}" for source in sources]
+        wanted = [uid for options in candidates.values() for uid in options]
+        known = {problem.uid for problem in store.get_problems(wanted)}
+        resolved: list[str] = []
+        for given, options in candidates.items():
+            found = [uid for uid in options if uid in known]
+            if not found:
+                raise JobError(f"--ids: no problem {given!r} in the store (give source:id or an id)")
+            if len(found) > 1:
+                raise JobError(
+                    f"--ids: {given!r} names {len(found)} problems ({', '.join(found)}); "
+                    "give the uid (source:id) or --source"
+                )
+            if found[0] not in resolved:
+                resolved.append(found[0])
+        return resolved
+
+
+# ---- creating and resuming runs --------------------------------------------------------------
+
+
+@functools.cache
+def code_version() -> str:
+    """SciGen Studio's version plus the git commit when the code runs from a checkout."""
+    version = core.__version__
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"{version}+g{commit}" if commit else version
+
+
+def _canonical_spec(name: str, params: Mapping[str, Any]) -> str:
+    # Through JSON and back: tuples and lists, ints and floats compare as the stored form does.
+    return GeneratorSpec.create(name, **json.loads(json.dumps(dict(params)))).to_json()
+
+
+def _differences(stored: Mapping[str, Any], wanted: Mapping[str, Any]) -> str:
+    keys = sorted(set(stored) | set(wanted))
+    changed = [
+        f"{key}: {json.dumps(stored.get(key))} -> {json.dumps(wanted.get(key))}"
+        for key in keys
+        if json.dumps(stored.get(key), sort_keys=True) != json.dumps(wanted.get(key), sort_keys=True)
+    ]
+    return "; ".join(changed)
+
+
+def create_run(
+    store: Store,
+    *,
+    name: str,
+    spec: GeneratorSpec,
+    kind: str = "generation",
+    generator_kind: str | None = None,
+    model: str | None = None,
+    selection: Mapping[str, Any] | None = None,
+    access: str | None = None,
+    notes: str = "",
+) -> str:
+    """The run_id of the run ``name`` made with ``spec`` over ``selection``: created on first
+    use, the existing one afterwards (that is how a job resumes).
+
+    Raises :class:`RunSpecMismatch` when ``name`` is already a run of ``kind`` made with another
+    spec or selection. ``model`` is a label (profile name or LiteLLM model string), never a key.
+    """
+    if not name.strip():
+        raise JobError("a run needs a name (--run NAME)")
+    selection_dict = dict(selection) if selection is not None else None
+    wanted = Run(
+        run_id=f"{kind[:3]}-{uuid.uuid4().hex[:12]}",
+        name=name,
+        kind=kind,  # type: ignore[arg-type]  # validated by Run
+        generator_kind=generator_kind,  # type: ignore[arg-type]
+        access=access,  # type: ignore[arg-type]
+        model=model,
+        spec_name=spec.generator,
+        spec_params=dict(spec.params),
+        code_version=code_version(),
+        notes=notes,
+        selection=selection_dict,
+    )
+    stored = store.create_run_if_absent(wanted)
+    if stored.run_id == wanted.run_id:
+        return stored.run_id
+    if _canonical_spec(stored.spec_name or "", stored.spec_params) != _canonical_spec(
+        spec.generator, dict(spec.params)
+    ):
+        if stored.spec_name != spec.generator:
+            detail = f"generator {stored.spec_name!r}, this command asks for {spec.generator!r}"
+        else:
+            detail = _differences(stored.spec_params, json.loads(json.dumps(dict(spec.params))))
+            if "model_fingerprint:" in detail:
+                detail += "; the model profile's settings (model, endpoint, temperature, max_tokens ...) changed"
+        raise RunSpecMismatch(
+            f"run {name!r} already exists with another spec ({detail}); a run never mixes specs: "
+            "choose another --run name, or rerun with the spec it was made with"
+        )
+    if (stored.selection or None) != (json.loads(json.dumps(selection_dict)) if selection_dict else None):
+        detail = _differences(stored.selection or {}, selection_dict or {})
+        raise RunSpecMismatch(
+            f"run {name!r} already exists for another problem selection ({detail}); "
+            "choose another --run name, or rerun with the selection it was made for"
+        )
+    return stored.run_id
+
+
+# ---- run-level numbers -----------------------------------------------------------------------
+
+_Z95 = 1.959963984540054
+
+
+def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion, in [0, 1] (well-behaved at 0 and n)."""
+    if n <= 0:
+        return (0.0, 1.0)
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def pass_aggregates(store: Store, run_id: str) -> list[Aggregate]:
+    """pass_at_1 and pass_at_k (percent, Wilson 95% interval) overall and per subject and image
+    type, from the stored figures and attempts of the run."""
+    aggregates: list[Aggregate] = []
+    for row in store.pass_counts(run_id).itertuples(index=False):
+        if row.n == 0:
+            continue
+        for metric, successes in (("pass_at_1", row.first_ok), ("pass_at_k", row.ok)):
+            low, high = wilson_interval(int(successes), int(row.n))
+            aggregates.append(
+                Aggregate(
+                    metric=metric, scope=row.scope, scope_value=row.scope_value,
+                    value=100.0 * successes / row.n, ci_low=100.0 * low, ci_high=100.0 * high, n=int(row.n),
+                )
+            )
+    return aggregates
+
+
+def store_run_aggregates(store: Store, run_id: str) -> list[Aggregate]:
+    """Compute and store pass@1, pass@k and the run's cost; returns what was stored."""
+    aggregates = pass_aggregates(store, run_id)
+    totals = store.ledger_totals(run_id)
+    if totals["calls"]:
+        aggregates.append(Aggregate(metric="cost_usd", value=float(totals["cost_usd"]), n=int(totals["calls"])))
+    if aggregates:
+        store.upsert_aggregates(run_id, aggregates)
+    return aggregates
+
+
+# ---- progress as people should read it --------------------------------------------------------
+
+
+def effective_state(state: str | None, pid: int | None, host: str | None) -> str | None:
+    """The progress state, except that a ``running`` job whose process is gone (killed, or the
+    machine rebooted) reads ``stopped``: rerunning the same command resumes it. A job on another
+    host cannot be checked and keeps ``running``."""
+    if state != "running" or pid is None or host != socket.gethostname():
+        return state
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return "stopped"
+    except (PermissionError, OverflowError, ValueError):
+        return state
+    return state

@@ -1,0 +1,303 @@
+"""SQL for quiz audits (blind solvability) and the provenance of generated quizzes.
+
+Writers take store-level records (below), never evaluation objects: the store does not import
+``core.evaluation``; ``core.cli.quizzes_cmd`` turns audit results into these rows.
+
+The cursor-level functions run inside a transaction the caller holds; the ``store``-level
+functions (first argument a :class:`~core.store.Store`) open one, like ``Store`` methods do.
+An audit applies to a quiz only while the stored quiz is the one audited (same question, options
+and correct key), so regenerated quizzes are never excluded by an outdated audit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from core.store.store import Store
+
+__all__ = [
+    "AUDIT_COLUMNS",
+    "QuizAuditRow",
+    "QuizGenerationRow",
+    "flagged_quiz_keys",
+    "flagged_quizzes",
+    "options_json",
+    "quiz_audits",
+    "quiz_generations",
+    "record_quiz_generations",
+    "save_quiz_audits",
+]
+
+
+def options_json(options: dict[str, str]) -> str:
+    """Options as the quizzes table stores them (key order kept)."""
+    return json.dumps(options, ensure_ascii=False)
+
+
+class QuizAuditRow(BaseModel):
+    """One quiz asked blind (no image, no problem text) by one model over several shuffles."""
+
+    model_config = ConfigDict(frozen=True)
+
+    problem_uid: str = Field(min_length=1)
+    quiz_index: int = Field(ge=0)
+    model: str = Field(min_length=1, description="The model asked: profile name or LiteLLM model string.")
+    question: str = Field(description="The quiz question as audited.")
+    options_json: str = Field(description="The options as audited, JSON in the quizzes table's form.")
+    correct_option: str
+    shuffles: int = Field(ge=1, description="Times asked, each with another option order.")
+    n_correct: int = Field(ge=0)
+    n_errors: int = Field(ge=0, description="Asks with no answer (model failure, unreadable reply).")
+    flagged: bool = Field(description="Answered correctly in every shuffle: blind-solvable.")
+    seeds: list[int] = Field(description="The shuffle seed of each ask.")
+    answers_json: str = Field(description="Per ask: presented keys, raw reply, parsed key, error class.")
+    prompt: str = Field(description="Prompt id used, e.g. blind_quiz@v1.")
+    cost_usd: float | None = None
+
+
+class QuizGenerationRow(BaseModel):
+    """Where a problem's model-written quizzes came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    problem_uid: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+    prompt: str = Field(description="Prompt id used, e.g. quizgen@v1.")
+    n_quizzes: int = Field(ge=0)
+    n_elements: int = Field(ge=0)
+    attempts: int = Field(ge=1, description="Model calls made for the problem.")
+    issues: list[str] = Field(default_factory=list, description="What validation rejected.")
+    cost_usd: float | None = None
+
+
+AUDIT_COLUMNS: tuple[str, ...] = (
+    "problem_uid",
+    "quiz_index",
+    "model",
+    "question",
+    "options_json",
+    "correct_option",
+    "shuffles",
+    "n_correct",
+    "n_errors",
+    "flagged",
+    "seeds",
+    "answers_json",
+    "prompt",
+    "cost_usd",
+    "audited_at",
+)
+_AUDIT_SCHEMA = pa.schema(
+    [
+        ("problem_uid", pa.string()),
+        ("quiz_index", pa.int32()),
+        ("model", pa.string()),
+        ("question", pa.string()),
+        ("options_json", pa.string()),
+        ("correct_option", pa.string()),
+        ("shuffles", pa.int32()),
+        ("n_correct", pa.int32()),
+        ("n_errors", pa.int32()),
+        ("flagged", pa.bool_()),
+        ("seeds", pa.list_(pa.int64())),
+        ("answers_json", pa.string()),
+        ("prompt", pa.string()),
+        ("cost_usd", pa.float64()),
+        ("audited_at", pa.timestamp("us")),
+    ]
+)
+_GENERATION_COLUMNS: tuple[str, ...] = (
+    "problem_uid",
+    "model",
+    "prompt",
+    "n_quizzes",
+    "n_elements",
+    "attempts",
+    "issues_json",
+    "cost_usd",
+    "generated_at",
+)
+_GENERATION_SCHEMA = pa.schema(
+    [
+        ("problem_uid", pa.string()),
+        ("model", pa.string()),
+        ("prompt", pa.string()),
+        ("n_quizzes", pa.int32()),
+        ("n_elements", pa.int32()),
+        ("attempts", pa.int32()),
+        ("issues_json", pa.string()),
+        ("cost_usd", pa.float64()),
+        ("generated_at", pa.timestamp("us")),
+    ]
+)
+
+# An audit is current while the stored quiz is the one audited.
+_CURRENT = """
+    q.problem_uid = a.problem_uid AND q.quiz_index = a.quiz_index AND q.question = a.question
+    AND q.options_json = a.options_json AND q.correct_option = a.correct_option
+"""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# ---- cursor level --------------------------------------------------------------------------
+
+
+def upsert_audits(cursor: duckdb.DuckDBPyConnection, rows: Sequence[QuizAuditRow]) -> int:
+    """Insert or replace audits keyed by (problem_uid, quiz_index, model)."""
+    if not rows:
+        return 0
+    keys = [(row.problem_uid, row.quiz_index, row.model) for row in rows]
+    if len(set(keys)) != len(keys):
+        duplicate = next(key for key in keys if keys.count(key) > 1)
+        raise ValueError(
+            f"audit of quiz {duplicate[0]}#{duplicate[1]} by {duplicate[2]} appears twice in one batch"
+        )
+    now = _now()
+    table = pa.Table.from_pylist(
+        [{**row.model_dump(), "audited_at": now} for row in rows], schema=_AUDIT_SCHEMA
+    )
+    cursor.register("incoming_audits", table)
+    try:
+        columns = ", ".join(AUDIT_COLUMNS)
+        cursor.execute(
+            f"INSERT OR REPLACE INTO quiz_audits ({columns}) SELECT {columns} FROM incoming_audits"
+        )
+    finally:
+        cursor.unregister("incoming_audits")
+    return len(rows)
+
+
+def select_audits(
+    cursor: duckdb.DuckDBPyConnection,
+    *,
+    model: str | Sequence[str] | None = None,
+    problem_uids: Iterable[str] | None = None,
+    flagged_only: bool = False,
+    current_only: bool = True,
+) -> pd.DataFrame:
+    """Audits with a ``current`` column (the stored quiz is still the one audited)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if model is not None:
+        models = [model] if isinstance(model, str) else list(model)
+        where.append(f"a.model IN ({', '.join('?' for _ in models)})")
+        params.extend(models)
+    if problem_uids is not None:
+        uids = list(problem_uids)
+        if not uids:
+            return pd.DataFrame(columns=[*AUDIT_COLUMNS, "current"])
+        where.append(f"a.problem_uid IN ({', '.join('?' for _ in uids)})")
+        params.extend(uids)
+    if flagged_only:
+        where.append("a.flagged")
+    if current_only:
+        where.append("q.problem_uid IS NOT NULL")
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    columns = ", ".join(f"a.{name}" for name in AUDIT_COLUMNS)
+    return cursor.execute(
+        f"""SELECT {columns}, q.problem_uid IS NOT NULL AS current
+            FROM quiz_audits a LEFT JOIN quizzes q ON {_CURRENT}
+            {clause}
+            ORDER BY a.problem_uid, a.quiz_index, a.model""",
+        params,
+    ).df()
+
+
+def upsert_generations(cursor: duckdb.DuckDBPyConnection, rows: Sequence[QuizGenerationRow]) -> int:
+    if not rows:
+        return 0
+    now = _now()
+    table = pa.Table.from_pylist(
+        [
+            {
+                **row.model_dump(exclude={"issues"}),
+                "issues_json": json.dumps(row.issues, ensure_ascii=False),
+                "generated_at": now,
+            }
+            for row in rows
+        ],
+        schema=_GENERATION_SCHEMA,
+    )
+    cursor.register("incoming_quiz_generations", table)
+    try:
+        columns = ", ".join(_GENERATION_COLUMNS)
+        cursor.execute(
+            f"INSERT OR REPLACE INTO quiz_generations ({columns}) SELECT {columns} FROM incoming_quiz_generations"
+        )
+    finally:
+        cursor.unregister("incoming_quiz_generations")
+    return len(rows)
+
+
+def select_generations(cursor: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    columns = ", ".join(_GENERATION_COLUMNS)
+    return cursor.execute(f"SELECT {columns} FROM quiz_generations ORDER BY problem_uid").df()
+
+
+# ---- store level ---------------------------------------------------------------------------
+
+
+def save_quiz_audits(store: Store, rows: Sequence[QuizAuditRow]) -> int:
+    """Store audits in one transaction; returns how many were written."""
+    rows = list(rows)
+    with store._writing() as transaction:
+        written = upsert_audits(transaction.cursor, rows)
+        if not written:
+            transaction.unchanged()
+    return written
+
+
+def quiz_audits(
+    store: Store,
+    *,
+    model: str | Sequence[str] | None = None,
+    problem_uids: Iterable[str] | None = None,
+    current_only: bool = True,
+) -> pd.DataFrame:
+    """Columns: AUDIT_COLUMNS + ``current``. ``current_only`` drops audits of quizzes that
+    changed since (or no longer exist)."""
+    with store._reading() as cursor:
+        return select_audits(cursor, model=model, problem_uids=problem_uids, current_only=current_only)
+
+
+def flagged_quizzes(store: Store, *, model: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Quizzes flagged blind-solvable by a current audit (of ``model``, or of any model), one row
+    per (quiz, model). Columns as :func:`quiz_audits`."""
+    with store._reading() as cursor:
+        return select_audits(cursor, model=model, flagged_only=True, current_only=True)
+
+
+def flagged_quiz_keys(store: Store, *, model: str | Sequence[str] | None = None) -> set[tuple[str, int]]:
+    """``{(problem_uid, quiz_index)}`` of quizzes to exclude from accuracy figures."""
+    frame = flagged_quizzes(store, model=model)
+    return {
+        (str(uid), int(index)) for uid, index in zip(frame["problem_uid"], frame["quiz_index"], strict=True)
+    }
+
+
+def record_quiz_generations(store: Store, rows: Sequence[QuizGenerationRow]) -> int:
+    rows = list(rows)
+    with store._writing() as transaction:
+        written = upsert_generations(transaction.cursor, rows)
+        if not written:
+            transaction.unchanged()
+    return written
+
+
+def quiz_generations(store: Store) -> pd.DataFrame:
+    """Columns: problem_uid, model, prompt, n_quizzes, n_elements, attempts, issues_json, cost_usd,
+    generated_at."""
+    with store._reading() as cursor:
+        return select_generations(cursor)
