@@ -35,6 +35,9 @@ _SPECS: tuple[MetricSpec, ...] = (
                "correctness"),
     MetricSpec("quiz_acc", "Quiz accuracy", True, 0.0, 100.0, "%",
                "Share of individual quizzes answered correctly from the image alone.", "correctness"),
+    MetricSpec("mmq_correct", "Multimodal question", True, 0.0, 100.0, "%",
+               "Share of multimodal questions (given values read from the figure) solved correctly, "
+               "graded against the reference answer; per figure 1 or 0.", "correctness"),
     *(
         MetricSpec(name, label, True, 0.0, 2.0, "points",
                    f"LMM judge score for {label}, 0 (fails) to 2 (fully meets).", "judge")
@@ -56,6 +59,48 @@ _SPECS: tuple[MetricSpec, ...] = (
     MetricSpec("pass_at_k", "pass@k", True, 0.0, 100.0, "%",
                "Share of problems that rendered within the repair budget.", "generation"),
     MetricSpec("cost_usd", "Cost", False, 0.0, None, "USD", "Model spend for the run.", "generation"),
+    # Offline quiz answering by OCR (core.evaluation.ocr): abstentions are wrong in rinv/quiz_acc,
+    # so these two say how often it dared to answer and how often it was right when it did.
+    MetricSpec("ocr_answer_rate", "OCR answer rate", True, 0.0, 100.0, "%",
+               "Share of quizzes the OCR answerer answered (exactly one option's text found in the "
+               "figure); the rest are abstentions. Run level: pooled over quizzes of existing images.",
+               "ocr"),
+    MetricSpec("ocr_precision", "OCR precision", True, 0.0, 100.0, "%",
+               "Share of the OCR answerer's answers that are correct (abstentions left out). Run "
+               "level: pooled over answered quizzes.", "ocr"),
+    # Figure facts of code-made figures (core.evaluation.figure_facts): their own group, never
+    # mixed into judge scores.
+    MetricSpec("ff_overlaps", "Overlapping texts", False, 0.0, None, "pairs",
+               "Pairs of drawn texts whose boxes intersect.", "figure_facts"),
+    MetricSpec("ff_overlap_worst", "Worst text overlap", False, 0.0, 1.0, "share",
+               "Largest text-box intersection as a share of the smaller box (0 without overlaps).",
+               "figure_facts"),
+    MetricSpec("ff_outside", "Texts off canvas", False, 0.0, None, "texts",
+               "Drawn texts whose box extends beyond the saved image.", "figure_facts"),
+    MetricSpec("ff_coverage", "Given-value coverage", True, 0.0, 1.0, "share",
+               "Share of the question's numbers with units (physical constants aside) written in the figure.",
+               "figure_facts"),
+    MetricSpec("ff_answer_leak", "Answer leak", False, 0.0, 1.0, "",
+               "1 when the final answer's value is written in the figure (tick labels and one-digit "
+               "numbers without unit aside), else 0.", "figure_facts"),
+    # Quiz metrics without the quizzes a blind audit (`scigen quizzes audit`) flagged as answerable
+    # with no image at all (core.jobs.evaluation; stored only when the evaluated quizzes were audited).
+    MetricSpec("rinv_unblind", "R_inv (unblind)", True, 0.0, 100.0, "%",
+               "R_inv over quizzes not flagged blind-solvable: an image counts when all its remaining "
+               "quizzes are answered correctly; images left with no quiz take no part.", "correctness"),
+    MetricSpec("quiz_acc_unblind", "Quiz accuracy (unblind)", True, 0.0, 100.0, "%",
+               "Quiz accuracy over quizzes not flagged blind-solvable by a quiz audit.", "correctness"),
+    # Agreement between two or more judges of one evaluation run (core.evaluation.agreement).
+    MetricSpec("judge_alpha", "Judge agreement", True, None, 1.0, "alpha",
+               "Krippendorff's alpha (ordinal) between the run's judges over every (figure, dimension) "
+               "score; 1 = perfect agreement, 0 = chance. Figures that failed to render are left out.",
+               "judge_agreement"),
+    *(
+        MetricSpec(f"judge_alpha_{name.removeprefix('judge_')}", f"Judge agreement: {label}", True, None, 1.0,
+                   "alpha", f"Krippendorff's alpha (ordinal) between the run's judges on {label}.",
+                   "judge_agreement")
+        for name, label in JUDGE_DIMENSIONS
+    ),
 )
 
 METRICS: dict[str, MetricSpec] = {spec.name: spec for spec in _SPECS}

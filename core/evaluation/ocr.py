@@ -1,0 +1,334 @@
+"""The ``ocr`` quiz answerer: reads a figure with RapidOCR and answers a quiz when exactly one
+option's text is written in it; otherwise it abstains. No model, no network.
+
+How a quiz is answered (matching and normalisation rules: :mod:`core.evaluation.text_match`):
+
+* the figure is OCR'd once (engine loaded lazily once per process; readings cached per image path,
+  modification time and size, so several quizzes and repeated evaluations of one image cost one
+  OCR pass);
+* the lines read (confidence >= ``min_score``, default 0.5) are joined with spaces in reading order;
+  a figure caption (``Fig. 4.13``, ``习题7-31图``) stays, but only an option naming the caption
+  (``Fig. 4.13``) may match inside it, never a bare number (``4.13``, ``7.1``);
+* exactly one option found -> that option (``parsed_key``); none or several -> abstained
+  (``parsed_key`` None, ``abstained`` True, counted wrong);
+* no image (failed figure, missing or unreadable file) -> every quiz wrong with error_class
+  ``missing_image``, not abstained, so answer rates can be read with or without those images.
+
+``raw_reply`` is compact: ``one: B="5.0 kg" in "...m = 5.0 kg..."`` when answering,
+``none: OCR read "..."`` or ``several A,C: OCR read "..."`` when abstaining.
+
+The evaluator also writes per-figure ``ocr_answer_rate`` and ``ocr_precision`` (%). Run-level
+numbers should be pooled over quizzes with :func:`summarise_answers` (answer rate, precision when
+answering, accuracy with abstentions wrong, R_inv), not averaged over figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.evaluation.base import (
+    EvaluationContext,
+    EvaluationOutput,
+    FigureEvaluator,
+    FigureUnderTest,
+    MetricValue,
+    QuizAnswer,
+    register_evaluator,
+)
+from core.evaluation.text_match import OptionMatch, find_option, matchable
+from core.problems import Problem, Quiz
+
+ANSWERER = "ocr"
+MISSING_IMAGE = "missing_image"
+OCR_ERROR = "ocr_error"
+DEFAULT_MIN_SCORE = 0.5
+CACHE_SIZE = 2048
+RAW_TEXT_CHARS = 240
+
+
+class ImageUnreadable(Exception):
+    """The image file is absent or cannot be decoded."""
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One text line RapidOCR read, with its confidence and pixel box (x0, y0, x1, y1)."""
+
+    text: str
+    score: float
+    box: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class OcrReading:
+    """Everything read from one image."""
+
+    lines: tuple[OcrLine, ...]
+    seconds: float
+    """Time the OCR pass took (a cache hit returns the first pass's reading and time)."""
+
+    def text(self, min_score: float = DEFAULT_MIN_SCORE) -> str:
+        """Lines at or above ``min_score`` joined by spaces, in reading order."""
+        return " ".join(line.text for line in self.lines if line.score >= min_score)
+
+
+_engine: Any = None
+_engine_lock = threading.Lock()
+_run_lock = threading.Lock()  # one OCR pass at a time: the engine is not documented as thread-safe
+_cache: OrderedDict[tuple[str, int, int], OcrReading] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def ocr_engine() -> Any:
+    """The process's RapidOCR engine, created on first use (loading the models takes ~1 s)."""
+    global _engine
+    if _engine is None:
+        with _engine_lock:
+            if _engine is None:
+                from rapidocr_onnxruntime import RapidOCR
+
+                _engine = RapidOCR()
+    return _engine
+
+
+def clear_ocr_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def _load_bgr(path: Path) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+                rgba = image.convert("RGBA")
+                canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                rgb = Image.alpha_composite(canvas, rgba).convert("RGB")
+            else:
+                rgb = image.convert("RGB")
+    except FileNotFoundError as exc:
+        raise ImageUnreadable(f"{path}: no such file") from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ImageUnreadable(f"{path}: cannot decode image ({exc})") from exc
+    return np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])  # RapidOCR takes OpenCV's BGR order
+
+
+def read_image_text(path: str | Path) -> OcrReading:
+    """OCR one image (cached per path, mtime and size within the process).
+
+    Raises :class:`ImageUnreadable` when the file is missing or not an image.
+    """
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ImageUnreadable(f"{path}: no such file") from exc
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+            return cached
+    pixels = _load_bgr(path)
+    engine = ocr_engine()
+    start = time.perf_counter()
+    with _run_lock:
+        result, _ = engine(pixels)
+    lines = tuple(
+        OcrLine(
+            text=str(text),
+            score=float(score),
+            box=(
+                float(min(p[0] for p in box)),
+                float(min(p[1] for p in box)),
+                float(max(p[0] for p in box)),
+                float(max(p[1] for p in box)),
+            ),
+        )
+        for box, text, score in (result or [])
+    )
+    reading = OcrReading(lines, time.perf_counter() - start)
+    with _cache_lock:
+        _cache[key] = reading
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return reading
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _raw_reply(quiz: Quiz, match: OptionMatch, text: str) -> str:
+    if match.chosen is not None:
+        start, end = match.spans[match.chosen][0]
+        haystack = matchable(text, ocr=True)
+        left, right = max(0, start - 30), min(len(haystack), end + 30)
+        context = ("…" if left else "") + haystack[left:right] + ("…" if right < len(haystack) else "")
+        return f'{match.reason}: {match.chosen}="{quiz.options[match.chosen]}" in "{context}"'
+    found = f" {','.join(match.found)}" if match.found else ""
+    return f'{match.reason}{found}: OCR read "{_clip(text, RAW_TEXT_CHARS)}"'
+
+
+def answer_quiz(problem_uid: str, index: int, quiz: Quiz, text: str) -> QuizAnswer:
+    """Answer one quiz from the text read in its figure (abstain unless exactly one option is found)."""
+    match = find_option(quiz.options, text, ocr=True)
+    return QuizAnswer(
+        problem_uid=problem_uid,
+        quiz_index=index,
+        answerer=ANSWERER,
+        presented_keys=list(quiz.options),
+        raw_reply=_raw_reply(quiz, match, text),
+        parsed_key=match.chosen,
+        correct=match.chosen is not None and match.chosen == quiz.correct_option,
+        abstained=match.chosen is None,
+    )
+
+
+def unanswered(problem_uid: str, quizzes: Sequence[Quiz], error_class: str, reason: str) -> list[QuizAnswer]:
+    """Every quiz wrong for want of an image (or an OCR failure): not an abstention."""
+    return [
+        QuizAnswer(
+            problem_uid=problem_uid,
+            quiz_index=index,
+            answerer=ANSWERER,
+            presented_keys=list(quiz.options),
+            raw_reply=reason,
+            parsed_key=None,
+            correct=False,
+            abstained=False,
+            error_class=error_class,
+        )
+        for index, quiz in enumerate(quizzes)
+    ]
+
+
+def answer_problem(
+    problem: Problem, image_path: str | Path | None, *, min_score: float = DEFAULT_MIN_SCORE
+) -> list[QuizAnswer]:
+    """OCR the image once and answer every quiz of the problem (synchronous; used by the evaluator
+    and the bench)."""
+    if image_path is None:
+        return unanswered(problem.uid, problem.quizzes, MISSING_IMAGE, "no image")
+    try:
+        reading = read_image_text(image_path)
+    except ImageUnreadable as exc:
+        return unanswered(problem.uid, problem.quizzes, MISSING_IMAGE, str(exc))
+    except Exception as exc:  # an engine failure is recorded, never raised
+        return unanswered(problem.uid, problem.quizzes, OCR_ERROR, f"{type(exc).__name__}: {exc}")
+    text = reading.text(min_score)
+    return [answer_quiz(problem.uid, index, quiz, text) for index, quiz in enumerate(problem.quizzes)]
+
+
+def _figure_metrics(problem_uid: str, answers: Sequence[QuizAnswer], failed: str | None) -> list[MetricValue]:
+    if failed:
+        return [
+            MetricValue(problem_uid=problem_uid, metric=name, status="failed", detail=failed)
+            for name in ("ocr_answer_rate", "ocr_precision")
+        ]
+    answered = [a for a in answers if not a.abstained]
+    rate = MetricValue(
+        problem_uid=problem_uid, metric="ocr_answer_rate", value=100.0 * len(answered) / len(answers)
+    )
+    if answered:
+        precision = MetricValue(
+            problem_uid=problem_uid,
+            metric="ocr_precision",
+            value=100.0 * sum(a.correct for a in answered) / len(answered),
+        )
+    else:
+        precision = MetricValue(
+            problem_uid=problem_uid,
+            metric="ocr_precision",
+            status="unavailable",
+            detail="OCR answered none of the quizzes (abstained on all)",
+        )
+    return [rate, precision]
+
+
+@register_evaluator
+class OcrEvaluator(FigureEvaluator):
+    """Answers quizzes by OCR (params: ``min_score``, the OCR confidence a line needs, default 0.5)."""
+
+    name = "ocr"
+    produces = ("quiz_answers", "ocr_answer_rate", "ocr_precision")
+    needs_model = False
+
+    async def evaluate(
+        self, problem: Problem, figure: FigureUnderTest, ctx: EvaluationContext
+    ) -> EvaluationOutput:
+        if not problem.quizzes:
+            return EvaluationOutput(notes=[f"{problem.uid}: no quizzes to answer"])
+        min_score = float(self.spec.param("min_score", DEFAULT_MIN_SCORE))
+        if figure.status != "ok" or figure.image_path is None:
+            reason = (
+                f"figure failed ({figure.error_class or 'no image'})"
+                if figure.status != "ok"
+                else "no image path"
+            )
+            answers = unanswered(problem.uid, problem.quizzes, MISSING_IMAGE, reason)
+        else:
+            answers = await asyncio.to_thread(answer_problem, problem, figure.image_path, min_score=min_score)
+        failed = answers[0].raw_reply if answers[0].error_class else None
+        return EvaluationOutput(
+            quiz_answers=answers, metric_values=_figure_metrics(problem.uid, answers, failed)
+        )
+
+
+@dataclass(frozen=True)
+class OcrSummary:
+    """Run-level numbers of an OCR answering pass, pooled over quizzes (percentages 0-100)."""
+
+    images: int
+    """Images (problems with at least one quiz)."""
+    quizzes: int
+    missing_images: int
+    """Images with no readable image (their quizzes count wrong, are not abstentions)."""
+    answered: int
+    correct: int
+    answer_rate: float
+    """Answered quizzes / quizzes of images that exist."""
+    precision: float | None
+    """Correct / answered; None when nothing was answered."""
+    accuracy: float
+    """Correct / all quizzes (abstentions and missing images wrong)."""
+    rinv: float
+    """Images whose quizzes are all correct / all images."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def summarise_answers(answers: Iterable[QuizAnswer]) -> OcrSummary:
+    by_image: dict[str, list[QuizAnswer]] = defaultdict(list)
+    for answer in answers:
+        by_image[answer.problem_uid].append(answer)
+    all_answers = [a for group in by_image.values() for a in group]
+    missing = {uid for uid, group in by_image.items() if all(a.error_class for a in group)}
+    present = [a for a in all_answers if a.problem_uid not in missing]
+    answered = [a for a in present if not a.abstained and not a.error_class]
+    correct = sum(a.correct for a in all_answers)
+    return OcrSummary(
+        images=len(by_image),
+        quizzes=len(all_answers),
+        missing_images=len(missing),
+        answered=len(answered),
+        correct=correct,
+        answer_rate=100.0 * len(answered) / len(present) if present else 0.0,
+        precision=100.0 * sum(a.correct for a in answered) / len(answered) if answered else None,
+        accuracy=100.0 * correct / len(all_answers) if all_answers else 0.0,
+        rinv=100.0 * sum(all(a.correct for a in group) for group in by_image.values()) / len(by_image)
+        if by_image
+        else 0.0,
+    )
