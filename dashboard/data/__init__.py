@@ -23,8 +23,8 @@ from core.evaluation.metric_specs import METRICS, MetricSpec
 from core.problems.markup import to_markdown
 from core.problems.models import Problem
 from core.problems.taxonomy import is_image_type, subject_of
-from core.store import Store
 from core.workspace import PROJECT_ROOT, Workspace
+from dashboard.data.access import cache_key, open_store
 
 REPORTED_LABEL = "reported"
 MEASURED_LABEL = "measured"
@@ -292,28 +292,8 @@ def problem_detail_from(problem: Problem, workspace: Workspace) -> ProblemDetail
 # --------------------------------------------------------------------------- cached accessors
 
 
-@st.cache_resource(show_spinner=False)
-def _open_store(home: str) -> Store:
-    # The Store holds no open connection (it opens one per operation), so sharing it across
-    # sessions is safe and a CLI writer in another process is never locked out.
-    return Store.open(Workspace.from_env(home))
-
-
-def workspace() -> Workspace:
-    return Workspace.from_env()
-
-
-def store() -> Store:
-    return _open_store(str(workspace().home))
-
-
-def _cache_key() -> tuple[str, str]:
-    """(workspace home, data version): every cached read takes these so writes invalidate it."""
-    return str(workspace().home), store().data_version()
-
-
 def leaderboard(generator_kinds: Sequence[str] = (), sort_metric: str | None = "rinv") -> LeaderboardView:
-    return _leaderboard(*_cache_key(), tuple(generator_kinds), sort_metric)
+    return _leaderboard(*cache_key(), tuple(generator_kinds), sort_metric)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -321,27 +301,27 @@ def _leaderboard(
     home: str, version: str, generator_kinds: tuple[str, ...], sort_metric: str | None
 ) -> LeaderboardView:
     return leaderboard_view(
-        _open_store(home).leaderboard(), generator_kinds=generator_kinds, sort_metric=sort_metric
+        open_store(home).leaderboard(), generator_kinds=generator_kinds, sort_metric=sort_metric
     )
 
 
 def downstream() -> pd.DataFrame:
-    return _downstream(*_cache_key())
+    return _downstream(*cache_key())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _downstream(home: str, version: str) -> pd.DataFrame:
-    return downstream_table(_open_store(home).downstream_results())
+    return downstream_table(open_store(home).downstream_results())
 
 
 def problem_facets() -> dict[str, list[str]]:
     """{"subject": [...], "image_type": [...], "source": [...]} present in the store."""
-    return _problem_facets(*_cache_key())
+    return _problem_facets(*cache_key())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _problem_facets(home: str, version: str) -> dict[str, list[str]]:
-    return _open_store(home).problem_facets()
+    return open_store(home).problem_facets()
 
 
 def problem_page_count(
@@ -369,7 +349,7 @@ def problem_page(
 ) -> ProblemPage:
     """One page of the filtered problem list; ``page`` is 1-based and clamped to what exists."""
     return _problem_page(
-        *_cache_key(), subject, image_type, source, (search or "").strip() or None, page, page_size
+        *cache_key(), subject, image_type, source, (search or "").strip() or None, page, page_size
     )
 
 
@@ -385,7 +365,7 @@ def _problem_page(
     page_size: int,
 ) -> ProblemPage:
     filters = {"subject": subject, "image_type": image_type, "source": source, "search": search}
-    db = _open_store(home)
+    db = open_store(home)
     total = db.count_problems(**filters)
     pages = page_count(total, page_size)
     page = min(max(1, page), pages)
@@ -394,10 +374,10 @@ def _problem_page(
 
 
 def problem_detail(uid: str) -> ProblemDetail | None:
-    return _problem_detail(*_cache_key(), uid)
+    return _problem_detail(*cache_key(), uid)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _problem_detail(home: str, version: str, uid: str) -> ProblemDetail | None:
-    problem = _open_store(home).get_problem(uid)
+    problem = open_store(home).get_problem(uid)
     return problem_detail_from(problem, Workspace.from_env(home)) if problem is not None else None
