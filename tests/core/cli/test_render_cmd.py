@@ -1,0 +1,95 @@
+"""``scigen render`` through the same entry point a user calls."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+import core.cli
+import core.sandbox.pool as pool_module
+from core.sandbox import RenderPool, SandboxConfig
+
+GOOD = "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.title('cli')\nplt.savefig('figure.png')\n"
+BAD = "import matplotlib.pyplot as plt\n\nplt.plot(undefined_name)\n"
+
+
+@pytest.fixture(scope="module")
+def sandbox_pool():
+    with RenderPool(SandboxConfig(workers=1, preload=("numpy", "matplotlib.pyplot", "PIL.PngImagePlugin"))) as pool:
+        yield pool
+
+
+@pytest.fixture
+def scigen(monkeypatch, capsys, sandbox_pool):
+    """Run ``scigen ARGS`` with only the render verb; returns (status, out, err)."""
+    monkeypatch.setattr(core.cli, "VERB_MODULES", ("core.cli.render_cmd",))
+    monkeypatch.setattr(pool_module, "_DEFAULT_POOL", sandbox_pool)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        status = core.cli.main([*map(str, args)])
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run
+
+
+def test_help(scigen, capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        scigen("render", "--help")
+    assert excinfo.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("--out", "--timeout", "--memory-mb", "--dpi", "--svg", "--json", "--check"):
+        assert flag in out
+
+
+def test_render_writes_the_png(scigen, tmp_path):
+    script = tmp_path / "plot.py"
+    script.write_text(GOOD)
+    out = tmp_path / "figures" / "out.png"
+    status, stdout, _ = scigen("render", script, "--out", out, "--timeout", "20", "--dpi", "50", "--svg")
+    assert status == 0
+    assert out.read_bytes().startswith(b"\x89PNG")
+    assert out.with_suffix(".svg").read_text().lstrip().startswith("<?xml")
+    assert "ok 320x240" in stdout
+
+
+def test_failure_exits_nonzero_with_one_line(scigen, tmp_path):
+    script = tmp_path / "broken.py"
+    script.write_text(BAD)
+    status, stdout, stderr = scigen("render", script, "--out", tmp_path / "x.png")
+    assert status == 1
+    assert not (tmp_path / "x.png").exists()
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "runtime_error: NameError" in lines[0] and "(line 3)" in lines[0]
+
+
+def test_json_prints_the_whole_result(scigen, tmp_path):
+    script = tmp_path / "plot.py"
+    script.write_text(GOOD)
+    status, stdout, _ = scigen("render", script, "--json")
+    assert status == 0
+    data = json.loads(stdout)
+    assert data["status"] == "ok" and data["capture"] == "savefig"
+    assert base64.urlsafe_b64decode(data["png"]).startswith(b"\x89PNG")  # pydantic writes base64url
+    assert any(t["text"] == "cli" for t in data["facts"]["texts"])
+    assert (tmp_path / "plot.png").exists()  # default output next to the script
+
+
+def test_check_lists_layers(scigen):
+    status, stdout, _ = scigen("render", "--check")
+    assert status == 0
+    assert "network_namespace" in stdout and "audit_hooks" in stdout and "layers active" in stdout
+
+
+def test_bad_input_is_a_one_line_cli_error(scigen, tmp_path):
+    status, _, stderr = scigen("render", tmp_path / "missing.py")
+    assert status == 2 and "no such file" in stderr
+    status, _, stderr = scigen("render")
+    assert status == 2 and "--check" in stderr
+    binary = tmp_path / "binary.py"
+    binary.write_bytes(b"\xff\xfe\x00")
+    status, _, stderr = scigen("render", binary)
+    assert status == 2 and "UTF-8" in stderr
