@@ -322,11 +322,12 @@ def _cell(column: str, row: dict[str, Any]) -> str:
 
 
 def _missing(value: Any) -> bool:
-    if value is None:
-        return True
+    """None, NaN, NaT or pandas' NA (which refuses to be a bool, so no ``value != value`` test)."""
+    import pandas as pd
+
     try:
-        return bool(value != value)  # NaN / NA
-    except (TypeError, ValueError):
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-like values are never "missing" here
         return False
 
 

@@ -19,6 +19,12 @@ class MetricSpec:
     unit: str
     description: str
     group: str
+    short_label: str = ""
+    """A compact label for narrow table headers and chart axes (e.g. "C&F"); empty = ``label``."""
+
+    @property
+    def short(self) -> str:
+        return self.short_label or self.label
 
 
 JUDGE_DIMENSIONS: tuple[tuple[str, str], ...] = (
@@ -28,6 +34,10 @@ JUDGE_DIMENSIONS: tuple[tuple[str, str], ...] = (
     ("judge_sp", "Scientific Plausibility"),
     ("judge_er", "Expressiveness & Richness"),
 )
+# The paper's column abbreviations of the judge dimensions.
+JUDGE_SHORT_LABELS: dict[str, str] = {
+    "judge_cf": "C&F", "judge_lp": "L&P", "judge_ro": "R&O", "judge_sp": "SP", "judge_er": "E&R",
+}
 
 _SPECS: tuple[MetricSpec, ...] = (
     MetricSpec("rinv", "R_inv", True, 0.0, 100.0, "%",
@@ -40,7 +50,8 @@ _SPECS: tuple[MetricSpec, ...] = (
                "graded against the reference answer; per figure 1 or 0.", "correctness"),
     *(
         MetricSpec(name, label, True, 0.0, 2.0, "points",
-                   f"LMM judge score for {label}, 0 (fails) to 2 (fully meets).", "judge")
+                   f"LMM judge score for {label}, 0 (fails) to 2 (fully meets).", "judge",
+                   JUDGE_SHORT_LABELS[name])
         for name, label in JUDGE_DIMENSIONS
     ),
     MetricSpec("psnr", "PSNR", True, 0.0, None, "dB",

@@ -7,6 +7,11 @@ Generation::
     summary = generate(store, workspace, run_name="gpt4o-mini-physics", spec=spec,
                        selection=ProblemSelection(subject="Physics", limit=50), max_cost_usd=2.0)
 
+Background jobs (the CLI as a separate process, e.g. from the dashboard; progress in the store)::
+
+    from core.jobs import cancel, generation_args, launch, list_jobs
+    handle = launch(generation_args("gold", "reference", ProblemSelection(limit=2)), workspace=workspace)
+
 A run is a spec x a selection, named by the user; rerunning the same command resumes it (only
 missing problems run), a different spec under the same name is refused. Results are written
 in batches as they complete, with progress rows a dashboard can read while the job runs.
@@ -45,6 +50,19 @@ from core.jobs.generation import (
     prepare_spec,
     run_generation,
 )
+from core.jobs.launcher import (
+    JobHandle,
+    JobInfo,
+    cancel,
+    evaluation_args,
+    force_stop,
+    generation_args,
+    get_job,
+    launch,
+    list_jobs,
+    read_log,
+    relaunch,
+)
 from core.jobs.runs import (
     JobError,
     ProblemSelection,
@@ -74,6 +92,17 @@ __all__ = [
     "GENERATOR_MODULES",
     "GenerationSummary",
     "JobError",
+    "JobHandle",
+    "JobInfo",
+    "cancel",
+    "evaluation_args",
+    "force_stop",
+    "generation_args",
+    "get_job",
+    "launch",
+    "list_jobs",
+    "read_log",
+    "relaunch",
     "ProblemDone",
     "ProblemSelection",
     "ResultWriter",

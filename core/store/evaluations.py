@@ -20,7 +20,6 @@ metric, the most recently created evaluation run that has it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any, Literal
 
 import duckdb
@@ -308,6 +307,14 @@ def metric_values(cursor: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFram
     return _rows(cursor, "metric_values", METRIC_VALUE_COLUMNS, run_id, "problem_uid, metric")
 
 
+def item_counts(cursor: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Finished items per evaluation run. Columns: run_id, done, ok, failed."""
+    return cursor.execute(
+        """SELECT run_id, count(*) AS done, count_if(status = 'ok') AS ok, count_if(status <> 'ok') AS failed
+           FROM evaluation_items GROUP BY run_id ORDER BY run_id"""
+    ).df()
+
+
 EVALUATION_RUN_COLUMNS: tuple[str, ...] = (
     "run_id", "name", "parent_run_id", "parent_name", "spec_name", "spec_json", "model", "created_at",
     "items", "ok", "state", "stop_reason",
@@ -420,9 +427,3 @@ def merged_run_items(cursor: duckdb.DuckDBPyConnection, run_id: str) -> RunItems
         judge_scores=only_kept(judge, base.judge_scores),
         metric_values=only_kept(metric_frame, base.metric_values),
     )
-
-
-def latest_computed_at(cursor: duckdb.DuckDBPyConnection, run_id: str) -> datetime | None:
-    """When the run's aggregates were last computed (None without aggregates)."""
-    (value,) = cursor.execute("SELECT max(computed_at) FROM aggregates WHERE run_id = ?", [run_id]).fetchall()[0]
-    return value

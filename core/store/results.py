@@ -231,11 +231,11 @@ def merged_aggregates(
     return cursor.execute(_MERGED_SQL, [scope, scope, metric, metric]).df()
 
 
-def _evaluation_label(name: str, parent_name: str | None, spec_name: str | None) -> str:
-    prefix = f"{parent_name}{EVALUATION_NAME_SEPARATOR}" if parent_name else None
-    if prefix and name.startswith(prefix):
+def _evaluation_label(name: str, parent_name: object, spec_name: object) -> str:
+    """``ocr`` for the evaluation run ``gen · ocr`` of ``gen``; else its spec name, else its name."""
+    if isinstance(parent_name, str) and name.startswith(prefix := f"{parent_name}{EVALUATION_NAME_SEPARATOR}"):
         return name[len(prefix):]
-    return spec_name or name
+    return spec_name if isinstance(spec_name, str) and spec_name else name
 
 
 def leaderboard(cursor: duckdb.DuckDBPyConnection, kind: str | None = None) -> pd.DataFrame:

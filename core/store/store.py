@@ -15,13 +15,16 @@ import pandas as pd
 
 from core.problems.models import Problem
 from core.store import analysis as analysis_sql
+from core.store import downstream as downstream_sql
 from core.store import evaluations as evaluation_sql
+from core.store import figure_views as figure_sql
 from core.store import generations as generation_sql
 from core.store import problems as problem_sql
 from core.store import results as result_sql
 from core.store import schema
 from core.store.analysis import RunItems
 from core.store.connection import DEFAULT_LOCK_TIMEOUT_S, StoreError, attached
+from core.store.downstream import DownstreamImportCounts, DownstreamOutcome
 from core.store.evaluations import EvaluationItemRow, JudgeScoreRow, MetricValueRow, QuizAnswerRow
 from core.store.generations import AttemptRow, GenerationRow, ModelCallRow, ProgressState, RunProgress
 from core.store.problems import FilterValue
@@ -323,6 +326,28 @@ class Store:
         with self._reading() as cursor:
             return result_sql.downstream_results(cursor)
 
+    def import_downstream(
+        self, provenance: str, outcomes: Sequence[DownstreamOutcome]
+    ) -> DownstreamImportCounts:
+        """Make ``provenance`` (e.g. ``csv:<file name>``) hold exactly ``outcomes``, in one
+        transaction; importing the same rows again changes nothing. A paper's provenance is
+        refused (its rows come from ``upsert_reported_results``)."""
+        with self._writing() as transaction:
+            if provenance in downstream_sql.reported_provenances(transaction.cursor):
+                raise StoreError(f"provenance {provenance!r} belongs to published results; choose another")
+            counts = downstream_sql.replace_imported(transaction.cursor, provenance, list(outcomes))
+            if not counts.changed:
+                transaction.unchanged()
+        return counts
+
+    def delete_downstream(self, provenance: str) -> int:
+        """Remove every downstream row of ``provenance``; returns how many there were."""
+        with self._writing() as transaction:
+            deleted = downstream_sql.delete_provenance(transaction.cursor, provenance)
+            if not deleted:
+                transaction.unchanged()
+        return deleted
+
     # generation runs: figures, attempts, the model-call ledger, progress -------------------
 
     def create_run_if_absent(self, run: Run) -> Run:
@@ -444,9 +469,18 @@ class Store:
         """One row per run (of ``kind``, or all) with live numbers: run_id, name, kind,
         generator_kind, model, spec_name, created_at, state, stop_reason, message, total, done, ok,
         failed, pass_at_1, pass_at_k (percent), cost_usd, calls, cached_calls, unknown_cost_calls,
-        updated_at, pid, host. Numbers are NULL for runs without figures or calls."""
+        updated_at, pid, host. Numbers are NULL for runs without figures or calls. For an
+        evaluation run, done/ok/failed count its finished items (ok = scored)."""
         with self._reading() as cursor:
-            return generation_sql.runs_overview(cursor, kind)
+            frame = generation_sql.runs_overview(cursor, kind)
+            counts = evaluation_sql.item_counts(cursor).set_index("run_id")
+        evaluations = frame["kind"].eq("evaluation") & frame["run_id"].isin(counts.index)
+        if evaluations.any():
+            for column in ("done", "ok", "failed"):
+                frame.loc[evaluations, column] = (
+                    counts[column].reindex(frame.loc[evaluations, "run_id"]).to_numpy()
+                )
+        return frame
 
     # evaluation runs: per-item scores, finished items, progress, merged views ----------------
 
@@ -544,3 +578,85 @@ class Store:
         source_run_id (the evaluation run the number comes from)."""
         with self._reading() as cursor:
             return evaluation_sql.scoped_metrics(cursor, metric, scope)
+
+    # training-set export (read-only; SQL in core/store/export_queries.py) ----------------------
+
+    def evaluation_sources(self, generation_run_id: str) -> pd.DataFrame:
+        """Evaluation runs of a generation run, newest first, with their row counts. Columns: run_id,
+        name, spec_name, created_at, items, quiz_answers, judge_scores, metric_values."""
+        from core.store import export_queries
+
+        with self._reading() as cursor:
+            return export_queries.evaluation_sources(cursor, generation_run_id)
+
+    # figure pages: a generation run's figures with outcomes, one figure's scores ----------------
+
+    def figure_outcomes(
+        self,
+        run_ids: Sequence[str],
+        *,
+        subject: FilterValue = None,
+        image_type: FilterValue = None,
+        source: FilterValue = None,
+        status: str | None = None,
+        quiz: str | None = None,
+        error_class: str | None = None,
+        uids: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> pd.DataFrame:
+        """One row per (generation run, figure) of ``run_ids``: run_id, problem_uid, source, subject,
+        image_type, status, error_class ('unclassified' for a failure without one), error_message,
+        image_path, attempts, cost_usd, n_quizzes, quiz_run_id, n_answered, n_correct (from the
+        latest evaluation run with quiz answers), judge_run_id, judge_mean (latest with judge
+        scores). Filters: problem filters, generation ``status``, ``quiz`` verdict ('passed',
+        'failed', 'unanswered'), ``error_class`` (final or met in any attempt), ``uids``."""
+        with self._reading() as cursor:
+            return figure_sql.figure_outcomes(
+                cursor, run_ids, subject=subject, image_type=image_type, source=source, status=status,
+                quiz=quiz, error_class=error_class, uids=uids, limit=limit, offset=offset,
+            )
+
+    def count_figure_outcomes(
+        self,
+        run_ids: Sequence[str],
+        *,
+        subject: FilterValue = None,
+        image_type: FilterValue = None,
+        source: FilterValue = None,
+        status: str | None = None,
+        quiz: str | None = None,
+        error_class: str | None = None,
+    ) -> int:
+        """How many rows ``figure_outcomes`` gives for these filters (no paging)."""
+        with self._reading() as cursor:
+            return figure_sql.count_figure_outcomes(
+                cursor, run_ids, subject=subject, image_type=image_type, source=source, status=status,
+                quiz=quiz, error_class=error_class,
+            )
+
+    def figure_error_classes(self, run_id: str) -> dict[str, int]:
+        """error class -> figures of the generation run that met it (final or in any attempt)."""
+        with self._reading() as cursor:
+            return figure_sql.figure_error_classes(cursor, run_id)
+
+    def figure(self, run_id: str, problem_uid: str) -> dict[str, object] | None:
+        """One figure record of a generation run (the columns of ``generations``), or None."""
+        with self._reading() as cursor:
+            return figure_sql.figure_record(cursor, run_id, problem_uid)
+
+    def figure_quiz_answers(self, run_id: str, problem_uid: str) -> pd.DataFrame:
+        """One figure's quiz answers from every evaluation run of generation run ``run_id``,
+        newest evaluation first (see ``core.store.figure_views.figure_quiz_answers``)."""
+        with self._reading() as cursor:
+            return figure_sql.figure_quiz_answers(cursor, run_id, problem_uid)
+
+    def figure_judge_scores(self, run_id: str, problem_uid: str) -> pd.DataFrame:
+        """One figure's judge scores (with rationale) from every evaluation run of ``run_id``."""
+        with self._reading() as cursor:
+            return figure_sql.figure_judge_scores(cursor, run_id, problem_uid)
+
+    def figure_metric_values(self, run_id: str, problem_uid: str) -> pd.DataFrame:
+        """One figure's metric values (figure facts, SSIM, OCR rates ...) from every evaluation run."""
+        with self._reading() as cursor:
+            return figure_sql.figure_metric_values(cursor, run_id, problem_uid)

@@ -19,7 +19,7 @@ from core.evaluation.prompts import ANSWER_GRADER, JUDGE, JUDGE_JSON_KEYS, MMQ_A
 from core.generation.base import FigureResult, GeneratorSpec
 from core.jobs import ProblemSelection, create_run, generate, prepare_spec, save_results
 from core.models import ModelClient, ProfileConfig, ResponseCache
-from core.models.fake_server import FakeOpenAIServer, ReceivedRequest
+from core.models.fake_server import FakeOpenAIServer, ReceivedRequest, ScriptedReply
 from core.models.testing import FAST_RETRY, profile_for
 from core.problems.models import Problem
 from core.problems.sample import load_sample
@@ -110,6 +110,9 @@ class VisionScript:
     * the judge: JSON scores from ``judge_scores(judge, index)``; for (judge, uid) in
       ``unparsable_first`` the first reply has no JSON, the retry in the same conversation is valid;
     * mmq: "Final answer: 1" graded CORRECT.
+
+    ``prompt_tokens`` makes every reply report that many prompt tokens (calls then cost what a
+    budget test needs).
     """
 
     def __init__(
@@ -121,6 +124,7 @@ class VisionScript:
         garbage: Iterable[str] = (),
         unparsable_first: Iterable[tuple[str, str]] = (),
         disagree: Iterable[str] = (),
+        prompt_tokens: int | None = None,
     ) -> None:
         self.problems = list(problems)
         self.index = {problem.uid: position for position, problem in enumerate(self.problems)}
@@ -133,6 +137,7 @@ class VisionScript:
         self.unparsable_first = set(unparsable_first)
         self.disagree = set(disagree)
         self.judged: list[tuple[str, str, bool]] = []
+        self.prompt_tokens = prompt_tokens
 
     def judge_scores(self, judge: str, uid: str) -> dict[str, int]:
         position = self.index[uid]
@@ -141,7 +146,11 @@ class VisionScript:
             scores = {key: 2 - value for key, value in scores.items()}
         return scores
 
-    def __call__(self, request: ReceivedRequest) -> str:
+    def __call__(self, request: ReceivedRequest) -> str | ScriptedReply:
+        reply = self._reply(request)
+        return reply if self.prompt_tokens is None else ScriptedReply(reply, prompt_tokens=self.prompt_tokens)
+
+    def _reply(self, request: ReceivedRequest) -> str:
         text = "\n".join(request.texts)
         if ANSWER_GRADER.system in text:
             reply = _between(text, "<<<\n", "\n>>>") or ""

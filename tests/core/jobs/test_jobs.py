@@ -300,6 +300,7 @@ def test_cancelled_job_keeps_finished_figures_and_resumes(store, workspace, make
 class _Exploding(Generator):
     name: ClassVar[str] = "test-exploding"
     kind: ClassVar[GeneratorKind] = "baseline"
+    label: ClassVar[str] = "test-exploding (raises on purpose)"
 
     async def generate(self, problem, ctx: GenerationContext) -> FigureResult:
         if problem.id.endswith("-raises"):
