@@ -1,0 +1,97 @@
+"""Near-duplicate images by perceptual hash.
+
+Two 64-bit hashes per image, both computed on the image flattened onto white and made grey:
+
+* **dHash** (difference hash): the image shrunk to 9x8, one bit per horizontally adjacent pair
+  (is the left pixel brighter than the right one?).
+* **pHash** (DCT hash): the image shrunk to 32x32, a 2-D DCT-II, the 8x8 lowest frequencies kept;
+  one bit per coefficient (above the median of the 63 non-DC coefficients?).
+
+Rule: two images are near-duplicates when **both** Hamming distances are at most
+``NEAR_DUPLICATE_BITS`` (6 of 64). Requiring both keeps mostly-white scientific figures that merely
+share a layout apart (pHash alone is coarse on line drawings), while re-encodings, rescalings and
+small edits of one figure still match. Records are visited in order; a record is dropped when it is
+a near-duplicate of one already kept (the first of a group is kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from scipy.fft import dctn
+
+NEAR_DUPLICATE_BITS = 6
+"""Largest Hamming distance (of 64 bits, for pHash and dHash alike) still counted as a near-duplicate."""
+
+__all__ = ["NEAR_DUPLICATE_BITS", "ImageHash", "dhash", "find_near_duplicates", "hamming", "image_hash", "phash"]
+
+
+def _grey(image: Image.Image) -> Image.Image:
+    """Transparent parts become white (how a figure is seen), then one grey channel."""
+    if image.mode in ("RGBA", "LA", "P"):
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(canvas, rgba)
+    return image.convert("L")
+
+
+def _bits(flags: np.ndarray) -> int:
+    value = 0
+    for flag in flags.ravel():
+        value = (value << 1) | int(bool(flag))
+    return value
+
+
+def dhash(image: Image.Image) -> int:
+    pixels = np.asarray(_grey(image).resize((9, 8), Image.Resampling.LANCZOS), dtype=np.float64)
+    return _bits(pixels[:, :-1] > pixels[:, 1:])
+
+
+def phash(image: Image.Image) -> int:
+    pixels = np.asarray(_grey(image).resize((32, 32), Image.Resampling.LANCZOS), dtype=np.float64)
+    low = dctn(pixels, type=2, norm="ortho")[:8, :8]
+    median = np.median(low.ravel()[1:])  # the DC term (overall brightness) would skew the median
+    return _bits(low > median)
+
+
+def hamming(a: int, b: int) -> int:
+    return (a ^ b).bit_count()
+
+
+@dataclass(frozen=True)
+class ImageHash:
+    phash: int
+    dhash: int
+
+    def distance(self, other: ImageHash) -> tuple[int, int]:
+        """(pHash, dHash) Hamming distances."""
+        return hamming(self.phash, other.phash), hamming(self.dhash, other.dhash)
+
+    def near(self, other: ImageHash, max_bits: int = NEAR_DUPLICATE_BITS) -> bool:
+        return max(self.distance(other)) <= max_bits
+
+
+def image_hash(path: str | Path) -> ImageHash:
+    with Image.open(path) as image:
+        image.load()
+        return ImageHash(phash(image), dhash(image))
+
+
+def find_near_duplicates(
+    items: Iterable[tuple[str, str | Path]], *, max_bits: int = NEAR_DUPLICATE_BITS
+) -> dict[str, str]:
+    """``{dropped key: the kept key it duplicates}`` over ``(key, image path)`` in order (first kept)."""
+    kept: list[tuple[str, ImageHash]] = []
+    dropped: dict[str, str] = {}
+    for key, path in items:
+        current = image_hash(path)
+        twin = next((kept_key for kept_key, other in kept if current.near(other, max_bits)), None)
+        if twin is None:
+            kept.append((key, current))
+        else:
+            dropped[key] = twin
+    return dropped
