@@ -104,6 +104,29 @@ class FigureResult(BaseModel):
         return [entry for attempt in self.attempts for entry in attempt.ledger]
 
 
+GenerationStepName = Literal["understand", "plan", "code", "render", "repair", "critique"]
+"""The stages a figure goes through: understand the question, plan, write code, render, repair
+after a failure (then plan/code/render again), and the optional visual critique."""
+
+
+class GenerationStep(BaseModel):
+    """One step of one problem's generation, reported live (the dashboard's Generate page shows
+    them as they happen); nothing is stored."""
+
+    model_config = ConfigDict(frozen=True)
+
+    step: GenerationStepName = Field(description="Which stage this is.")
+    status: Literal["running", "ok", "failed"] = Field(
+        default="running", description="running: the stage started; ok / failed: how it ended."
+    )
+    attempt: int = Field(default=0, description="0 for the first attempt, then 1, 2 ... for repairs.")
+    message: str = Field(description="One line for people.")
+    detail: str | None = Field(default=None, description="The plan or the code when the step produced one.")
+
+
+StepCallback = Callable[[GenerationStep], None]
+
+
 @dataclass
 class GenerationContext:
     """What a generator may use while generating: never the store, never another problem."""
@@ -113,6 +136,24 @@ class GenerationContext:
     budget: BudgetGuard | None = None
     use_cache: bool = True
     extras: dict[str, Any] = field(default_factory=dict)
+    on_step: StepCallback | None = None
+    """Called with each :class:`GenerationStep` as it happens (None: nobody is watching). Jobs
+    leave it unset; a live view of one problem sets it."""
+
+    def report(
+        self,
+        step: GenerationStepName,
+        message: str,
+        *,
+        status: Literal["running", "ok", "failed"] = "running",
+        attempt: int = 0,
+        detail: str | None = None,
+    ) -> None:
+        """Tell ``on_step`` about a step (a no-op when nobody listens)."""
+        if self.on_step is not None:
+            self.on_step(
+                GenerationStep(step=step, status=status, attempt=attempt, message=message, detail=detail)
+            )
 
 
 class Generator(ABC):

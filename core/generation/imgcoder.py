@@ -67,6 +67,7 @@ from core.generation.reference import (
     figure_from_render,
     render_attempt,
     render_script,
+    report_render,
 )
 from core.models import (
     ChatResult,
@@ -242,12 +243,27 @@ class ImgCoder(Generator):
         final: tuple[ChatResult, ParsedReply, RenderResult] | None = None
         for index in range(self.settings["max_attempts"]):
             purpose = "initial" if index == 0 else "repair"
+            asking: Any = "understand" if index == 0 else "repair"
+            if index == 0:
+                ctx.report(asking, f"Sending the question (and only the question) to {profile.name}")
+            else:
+                ctx.report(
+                    asking,
+                    f"Attempt {index + 1} of {self.settings['max_attempts']}: sending "
+                    f"{attempts[-1].error_class or 'the error'} back to {profile.name}",
+                    attempt=index,
+                )
             try:
                 chat = await self._chat(ctx, profile, messages, sample=index)
             except ModelCallError as error:
                 attempts.append(_model_failure(index, purpose, error))
+                ctx.report(
+                    asking, f"The model call failed: {error.failure_class.value}", status="failed", attempt=index
+                )
                 return self._failed_by_model(problem, error, attempts, started, notes)
             parsed = parse_reply(chat.text, truncated=chat.truncated)
+            ctx.report(asking, _reply_line(chat), status="ok", attempt=index)
+            _report_parsed(ctx, parsed, index)
             common: dict[str, Any] = {
                 "purpose": purpose,
                 "raw_reply": chat.text,
@@ -269,8 +285,10 @@ class ImgCoder(Generator):
                 feedback = repair_message(self.prompts, parsed.error_class or "no_code", parsed.error_message)
             else:
                 assert parsed.code is not None
+                ctx.report("render", "Rendering the script in the sandbox", attempt=index)
                 render = await self._render(ctx, parsed.code)
                 attempts.append(render_attempt(index, parsed.code, render, **common))
+                report_render(ctx, attempts[-1], index)
                 if render.ok:
                     final = (chat, parsed, render)
                     break
@@ -376,6 +394,7 @@ class ImgCoder(Generator):
         assert ctx.client is not None
         chat, parsed, render = final
         judged = len(attempts) - 1
+        ctx.report("critique", "Showing the render and the question to the critic", attempt=judged)
         try:
             critic = ctx.client.resolve(self.settings["critic_model"] or self.settings["model"])
             options: dict[str, Any] = {"use_cache": ctx.use_cache}
@@ -391,16 +410,20 @@ class ImgCoder(Generator):
         except ModelCallError as error:
             notes.append(f"critique failed ({error.failure_class.value}); kept the figure")
             _attach(attempts, judged, [error.ledger] if error.ledger else [], "critique failed")
+            ctx.report("critique", notes[-1], status="failed", attempt=judged)
             return final
         except ValueError as exc:  # ProfileError for the critic
             notes.append(f"critique skipped: {exc}")
+            ctx.report("critique", notes[-1], status="failed", attempt=judged)
             return final
         approved, problems = parse_critique(verdict.text)
         if approved:
             notes.append("critique: approved")
             _attach(attempts, judged, [verdict.ledger], "critique: approved")
+            ctx.report("critique", "The critic approved the figure", status="ok", attempt=judged)
             return final
         notes.append("critique asked for a revision: " + " ".join(problems.split())[:300])
+        ctx.report("critique", "The critic asked for a revision", status="ok", attempt=judged, detail=problems)
         messages = [
             *base,
             {"role": "assistant", "content": chat.text or "(empty reply)"},
@@ -417,6 +440,7 @@ class ImgCoder(Generator):
             notes.append(f"the revision call failed ({error.failure_class.value}); kept the figure before it")
             return final
         revised = parse_reply(revision.text, truncated=revision.truncated)
+        _report_parsed(ctx, revised, index)
         common: dict[str, Any] = {
             "purpose": "revision",
             "raw_reply": revision.text,
@@ -440,8 +464,10 @@ class ImgCoder(Generator):
             )
             return final
         assert revised.code is not None
+        ctx.report("render", "Rendering the revision in the sandbox", attempt=index)
         rendered = await self._render(ctx, revised.code)
         attempts.append(render_attempt(index, revised.code, rendered, **common))
+        report_render(ctx, attempts[-1], index)
         if not rendered.ok:
             notes.append(
                 f"the revision did not render ({attempts[-1].error_class}); kept the figure before it"
@@ -468,6 +494,27 @@ def _model_failure(
         parse_notes=list(notes or []),
         ledger=ledger if ledger is not None else ([error.ledger] if error.ledger else []),
     )
+
+
+def _reply_line(chat: ChatResult) -> str:
+    entry = chat.ledger
+    tokens = f", {entry.tokens_out} tokens" if entry.tokens_out else ""
+    cached = " from the cache" if entry.cached else ""
+    return f"Reply received{cached}{tokens}" + (" (cut off at max_tokens)" if chat.truncated else "")
+
+
+def _report_parsed(ctx: GenerationContext, parsed: ParsedReply, attempt: int) -> None:
+    """The plan and code steps of a parsed reply (live view only)."""
+    if parsed.plan:
+        ctx.report("plan", "Plan written", status="ok", attempt=attempt, detail=parsed.plan)
+    else:
+        ctx.report("plan", "No Plan section in the reply", status="failed", attempt=attempt)
+    if parsed.ok and parsed.code:
+        lines = len(parsed.code.splitlines())
+        ctx.report("code", f"Script parsed ({lines} lines)", status="ok", attempt=attempt, detail=parsed.code)
+    else:
+        reason = parsed.error_message or parsed.error_class or "no code block"
+        ctx.report("code", f"No usable script: {reason}", status="failed", attempt=attempt, detail=parsed.code)
 
 
 def _attach(attempts: list[AttemptRecord], index: int, ledger: list[LedgerEntry], note: str) -> None:

@@ -147,9 +147,12 @@ class PixelGenerator(Generator):
             options["quality"] = self.settings["quality"]
         if ctx.extras.get("mock_image") is not None:
             options["mock_response"] = ctx.extras["mock_image"]
+        ctx.report("understand", "Illustrator prompt written from the question (no answer)", status="ok", detail=prompt)
+        ctx.report("render", f"Asking {profile.name} for the image")
         try:
             result = await ctx.client.image(profile, prompt, **options)
         except ModelCallError as error:
+            ctx.report("render", f"The model call failed: {error.failure_class.value}", status="failed")
             attempt = AttemptRecord(
                 index=0,
                 status="failed",
@@ -165,6 +168,7 @@ class PixelGenerator(Generator):
         try:
             png, conversion = to_png(result.image)
         except InvalidImage as exc:
+            ctx.report("render", f"The model's image is not usable: {exc}", status="failed")
             attempt = AttemptRecord(
                 index=0,
                 status="failed",
@@ -185,6 +189,7 @@ class PixelGenerator(Generator):
             parse_notes=attempt_notes,
             ledger=[result.ledger],
         )
+        ctx.report("render", "Image received", status="ok")
         if len(result.images) > 1:
             notes.append(f"the model returned {len(result.images)} images; kept the first")
         return FigureResult(

@@ -29,7 +29,7 @@ from core.sandbox.models import ErrorClass, RenderResult
 if TYPE_CHECKING:
     from core.sandbox import RenderPool
 
-__all__ = ["RENDER_DEFAULTS", "ReferenceGenerator", "check_params", "render_script"]
+__all__ = ["RENDER_DEFAULTS", "ReferenceGenerator", "check_params", "render_script", "report_render"]
 
 RENDER_DEFAULTS: dict[str, Any] = {"dpi": 150, "timeout_s": 20.0, "memory_mb": 1024, "svg": False}
 """Sandbox settings shared by the code-rendering generators (spec parameters of the same names):
@@ -111,6 +111,18 @@ def render_attempt(index: int, code: str, render: RenderResult, **fields: Any) -
         render_s=render.duration_s,
         **fields,
     )
+
+
+def report_render(ctx: GenerationContext, attempt: AttemptRecord, index: int) -> None:
+    """Report how an attempt's render ended to ``ctx.on_step`` (the live view)."""
+    if attempt.status == "ok":
+        took = f" in {attempt.render_s:.1f} s" if attempt.render_s is not None else ""
+        ctx.report("render", f"Rendered{took}", status="ok", attempt=index)
+    else:
+        ctx.report(
+            "render", f"Render failed: {attempt.error_class}: {attempt.error_message or ''}".rstrip(": "),
+            status="failed", attempt=index,
+        )
 
 
 def _one_line(render: RenderResult) -> str:
@@ -206,6 +218,8 @@ class ReferenceGenerator(Generator):
             )
         if ctx.render_pool is None:
             return failed_figure(problem, "no_sandbox", "no render pool in the generation context", started)
+        ctx.report("code", "The problem's gold script (no model)", status="ok", detail=code)
+        ctx.report("render", "Rendering the script in the sandbox")
         render = await render_script(
             ctx.render_pool,
             code,
@@ -215,4 +229,5 @@ class ReferenceGenerator(Generator):
             svg=self.settings["svg"],
         )
         attempt = render_attempt(0, code, render, parse_notes=["the problem's reference script"])
+        report_render(ctx, attempt, 0)
         return figure_from_render(problem, render, [attempt], started, code=code)

@@ -37,6 +37,7 @@ from core.generation.reference import (
     figure_from_render,
     render_attempt,
     render_script,
+    report_render,
 )
 from core.problems import Problem
 
@@ -466,6 +467,13 @@ class TextCardGenerator(Generator):
             return failed_figure(problem, "no_sandbox", "no render pool in the generation context", started)
         content = card_content(problem, self.settings["max_lines"])
         code = card_script(content)
+        ctx.report(
+            "understand",
+            f"Found {len(content.values)} given value(s) and {len(content.labels)} label(s) in the question",
+            status="ok",
+        )
+        ctx.report("code", "A text card listing them (no diagram: the adversarial baseline)", status="ok", detail=code)
+        ctx.report("render", "Rendering the card in the sandbox")
         render = await render_script(
             ctx.render_pool,
             code,
@@ -481,4 +489,5 @@ class TextCardGenerator(Generator):
             render,
             parse_notes=[f"{len(content.values)} value(s), {len(content.labels)} label(s)", *content.notes],
         )
+        report_render(ctx, attempt, 0)
         return figure_from_render(problem, render, [attempt], started, code=code, notes=notes)
