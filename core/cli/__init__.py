@@ -19,8 +19,12 @@ VERB_MODULES: tuple[str, ...] = (
     "core.cli.models_cmd",  # models list, models check
     "core.cli.generate_cmd",  # generate, runs
     "core.cli.import_images_cmd",  # import-images
+    "core.cli.evaluate_cmd",  # evaluate
     "core.cli.quizzes_cmd",  # quizzes generate, quizzes audit, quizzes flagged
     "core.cli.analysis_cmd",  # leaderboard, correlate
+    "core.cli.downstream_cmd",  # downstream import, list, scaling
+    "core.cli.report_cmd",  # report
+    "core.cli.export_cmd",  # export
 )
 
 
