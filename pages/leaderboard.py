@@ -1,58 +1,54 @@
-"""Leaderboard: every run with its metrics, reported (paper) and measured runs marked apart."""
+"""Leaderboard: every run with its metrics, reported (paper) and measured runs marked apart.
+
+URL: ?results=&kind=&groups=&subject=&type=&source=&sort= (see dashboard/components/results.py).
+"""
 
 import streamlit as st
 
-from dashboard import charts, data
-from dashboard.components.filters import multi_choice_pills, named_choice
+from dashboard import charts
+from dashboard.charts import results as draw
+from dashboard.components.results import csv_download, leaderboard_filters
+from dashboard.data import results as data
 
 st.header("Leaderboard")
 
-everything = data.leaderboard()
-controls = st.columns([2, 3])
-with controls[0]:
-    kinds = multi_choice_pills("Generator kind", everything.kinds, key="kind", help="None selected shows all")
-with controls[1]:
-    rank_by = named_choice("Rank by", everything.metric_labels, key="sort", default="rinv")
+options = data.leaderboard_options()
+query = leaderboard_filters(options)
+board = data.leaderboard(query)
 
-view = data.leaderboard(kinds, rank_by)
-if view.table.empty:
-    st.info(
-        "No runs to show yet. Run `scigen init` to load the paper's reported results, or clear the filter."
-    )
+for note in board.notes:
+    st.caption(f"ⓘ {note}")
+if board.table.empty:
+    st.info(board.empty_message)
     st.stop()
 
 st.dataframe(
-    charts.leaderboard_styler(view),
-    column_config=charts.leaderboard_column_config(view),
-    hide_index=True,
+    draw.results_leaderboard_styler(board), column_config=draw.results_column_config(board), hide_index=True
 )
 provenance = (
-    f"*Reported* rows are the published results of {'; '.join(view.provenance)}. " if view.provenance else ""
+    f"*Reported* rows are the published results of {'; '.join(board.view.provenance)}. "
+    if board.view.provenance
+    else ""
+)
+ties = (
+    f" Green: the tie group on {board.tie.metric and board.view.specs[board.tie.metric].label} "
+    "(measured runs not separable from the best)."
+    if board.tie is not None
+    else ""
 )
 st.caption(
     f"↑ higher is better, ↓ lower is better; click a header to sort. {provenance}"
-    "*Measured* rows (shaded) come from runs in this workspace."
+    f"*Measured* rows (shaded) come from runs in this workspace.{ties}"
 )
-st.download_button(
-    "Download CSV",
-    data.table_csv(view.table),
-    file_name="leaderboard.csv",
-    mime="text/csv",
-    key="leaderboard_csv",
-)
+csv_download(board.table, "leaderboard.csv", key="leaderboard_csv")
 
+rank_by = board.view.sort_metric
 if rank_by:
-    bar = charts.metric_bar(view.table, view.metric_headers[rank_by], view.specs[rank_by])
-    st.plotly_chart(bar, key="leaderboard_bar")
-
-downstream = data.downstream()
-if not downstream.empty:
-    with st.expander("Downstream utility: Qwen3-VL-8B fine-tuned on each source's images (accuracy %)"):
-        st.dataframe(downstream, hide_index=True)
-        st.download_button(
-            "Download CSV",
-            data.table_csv(downstream),
-            file_name="downstream.csv",
-            mime="text/csv",
-            key="downstream_csv",
-        )
+    header = board.view.metric_headers[rank_by]
+    st.plotly_chart(charts.metric_bar(board.table, header, board.view.specs[rank_by]), key="leaderboard_bar")
+    csv_download(
+        board.table[["Model", "Results", "Kind", header]],
+        f"leaderboard_{rank_by}.csv",
+        key="bar_csv",
+        label="Download chart data (CSV)",
+    )

@@ -19,23 +19,32 @@ FIRST_PAGE = 1
 
 def _reset(keys: Sequence[str]) -> None:
     for key in keys:
-        st.session_state[key] = FIRST_PAGE
+        # Only a widget shown before has a value to send back; setting one that is not yet created
+        # (e.g. a paginator that appears with the new filter) makes Streamlit warn about defaults.
+        if key in st.session_state:
+            st.session_state[key] = FIRST_PAGE
 
 
 def choice_filter(
-    label: str, options: Sequence[str], *, key: str, help: str | None = None, resets: Sequence[str] = ()
+    label: str,
+    options: Sequence[str],
+    *,
+    key: str,
+    help: str | None = None,
+    resets: Sequence[str] = (),
+    all_label: str = ALL,
 ) -> str | None:
-    """A single choice with an "All" entry; returns None for All."""
+    """A single choice with an "All" entry (shown as ``all_label``); returns None for it."""
     choice = st.selectbox(
         label,
-        [ALL, *options],
+        [all_label, *options],
         key=key,
         bind="query-params",
         help=help,
         on_change=_reset,
         args=(tuple(resets),),
     )
-    return None if choice == ALL else choice
+    return None if choice == all_label else choice
 
 
 def multi_choice_pills(label: str, options: Sequence[str], *, key: str, help: str | None = None) -> list[str]:
@@ -78,3 +87,39 @@ def paginator(num_pages: int, *, key: str = "page") -> int:
     if num_pages <= 1:
         return FIRST_PAGE
     return st.pagination(num_pages, key=key, bind="query-params")
+
+
+def multi_select(
+    label: str,
+    options: Sequence[str],
+    *,
+    key: str,
+    default: Sequence[str] = (),
+    max_selections: int | None = None,
+    help: str | None = None,
+) -> list[str]:
+    """Several choices from a long list (repeated in the URL, e.g. ``?runs=A&runs=B``)."""
+    if not options:
+        return []
+    return list(
+        st.multiselect(
+            label,
+            list(options),
+            default=[d for d in default if d in options],
+            key=key,
+            bind="query-params",
+            max_selections=max_selections,
+            help=help,
+        )
+    )
+
+
+def segmented_choice(
+    label: str, options: Sequence[str], *, key: str, default: str | None = None, help: str | None = None
+) -> str:
+    """One of a few options as a segmented control; always has a value (the default or the first)."""
+    chosen_default = default if default in options else options[0]
+    choice = st.segmented_control(
+        label, list(options), default=chosen_default, required=True, key=key, bind="query-params", help=help
+    )
+    return choice if choice is not None else chosen_default

@@ -5,7 +5,25 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.data import ProblemDetail, QuizView
+from dashboard import charts
+from dashboard.data import ProblemDetail, ProblemPage, QuizView, table_csv
+
+
+def problem_listing(listing: ProblemPage, *, empty_store: bool) -> None:
+    """The page of problems as a table with its count and a CSV download; an empty result says
+    what to do next."""
+    if listing.total == 0:
+        st.info(
+            "No problems in this workspace yet. Run `scigen init` for the bundled sample, or `scigen import PATH`."
+            if empty_store
+            else "No problem matches these filters. Widen them or clear the search."
+        )
+        return
+    st.caption(f"{listing.total} problems match · page {listing.page} of {listing.num_pages}")
+    st.dataframe(listing.rows, column_config=charts.problem_column_config(), hide_index=True)
+    st.download_button(
+        "Download this page (CSV)", table_csv(listing.rows), file_name="problems.csv", mime="text/csv"
+    )
 
 
 def problem_picker(rows: pd.DataFrame, *, key: str = "uid") -> str | None:

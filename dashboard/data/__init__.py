@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -38,12 +38,13 @@ QUESTION_PREVIEW_CHARS = 160
 
 
 def metric_header(spec: MetricSpec) -> str:
-    """Column header marking the direction, e.g. ``"R_inv % ↑"`` or ``"FID ↓"``.
+    """Column header marking the direction, e.g. ``"R_inv % ↑"``, ``"FID ↓"`` or ``"C&F ↑"``.
 
-    Short units (%, dB, USD) go in the header; long ones ("points") are left to the tooltip.
+    The short label keeps judge columns narrow; short units (%, dB, USD) go in the header, long
+    ones ("points") are left to the tooltip.
     """
     unit = f" {spec.unit}" if spec.unit and len(spec.unit) <= 3 else ""
-    return f"{spec.label}{unit} {'↑' if spec.higher_is_better else '↓'}"
+    return f"{spec.short}{unit} {'↑' if spec.higher_is_better else '↓'}"
 
 
 def metric_help(spec: MetricSpec) -> str:
@@ -66,6 +67,8 @@ class LeaderboardView:
     kinds: list[str]
     """Generator kinds present before filtering (filter options), e.g. ["code", "pixel"]."""
     sort_metric: str | None
+    run_ids: list[str] = field(default_factory=list)
+    """The run_id of each row of ``table``, in row order (not shown; for joins and links)."""
 
     @property
     def metric_labels(self) -> dict[str, str]:
@@ -114,7 +117,8 @@ def leaderboard_view(
     if chosen:
         table = sort_by_metric(table, headers[chosen], METRICS[chosen])
     provenance = sorted(set(runs.loc[runs["kind"] == "reported", "provenance"].dropna()))
-    return LeaderboardView(table.reset_index(drop=True), headers, provenance, kinds, chosen)
+    run_ids = [str(r) for r in runs["run_id"].reindex(table.index)]
+    return LeaderboardView(table.reset_index(drop=True), headers, provenance, kinds, chosen, run_ids)
 
 
 def _interval_text(low: float | None, high: float | None) -> str:

@@ -54,3 +54,31 @@ def fresh_seeded_home(tmp_path, monkeypatch):
 def leaderboard_frame():
     """Three runs in the shape Store.leaderboard() returns: two reported, one measured with an interval."""
     return workspaces.store_leaderboard_frame()
+
+
+def _load_results_workspaces():
+    # Measured runs with known numbers for the results pages (tests/dashboard/results_workspaces.py).
+    name = "scigen_results_test_workspaces"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).parents[1] / "dashboard" / "results_workspaces.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+results_workspaces = _load_results_workspaces()
+
+
+@pytest.fixture(scope="session")
+def _measured_home(tmp_path_factory):
+    return results_workspaces.make_measured_workspace(tmp_path_factory.mktemp("measured-home")).home
+
+
+@pytest.fixture
+def measured_home(_measured_home, monkeypatch):
+    """SCIGEN_HOME pointing at a seeded workspace with measured runs (read-only)."""
+    monkeypatch.setenv("SCIGEN_HOME", str(_measured_home))
+    return _measured_home

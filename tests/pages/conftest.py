@@ -46,3 +46,31 @@ def empty_home(tmp_path, monkeypatch):
     """A workspace nobody has seeded: pages must say what to do next."""
     monkeypatch.setenv("SCIGEN_HOME", str(tmp_path / "empty"))
     return tmp_path / "empty"
+
+
+def _load_results_workspaces():
+    # Measured runs with known numbers for the results pages (tests/dashboard/results_workspaces.py).
+    name = "scigen_results_test_workspaces"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).parents[1] / "dashboard" / "results_workspaces.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+results_workspaces = _load_results_workspaces()
+
+
+@pytest.fixture(scope="session")
+def _measured_home(tmp_path_factory):
+    return results_workspaces.make_measured_workspace(tmp_path_factory.mktemp("measured-home")).home
+
+
+@pytest.fixture
+def measured_home(_measured_home, monkeypatch):
+    """SCIGEN_HOME pointing at a seeded workspace with measured runs (read-only)."""
+    monkeypatch.setenv("SCIGEN_HOME", str(_measured_home))
+    return _measured_home

@@ -66,3 +66,57 @@ def test_empty_workspace_says_what_to_do(empty_home):
     at = run_page()
     assert not at.exception
     assert any("scigen init" in info.value for info in at.info)
+
+
+def captions(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def test_measured_runs_with_intervals_and_their_tie_group(measured_home):
+    at = run_page()
+    assert not at.exception
+    table = leaderboard_table(at)
+    rows = table.set_index("Model")
+    assert rows.at["gold", "Results"] == "measured" and rows.at["Nanobanana", "Results"] == "reported"
+    assert rows.at["gold", "R_inv % ↑ CI"] == "75.00–95.00"
+    assert (rows.at["gold", "Tie group"], rows.at["coder", "Tie group"]) == ("best", "tied")
+    assert rows.at["pixel", "Tie group"] == ""
+    assert {"C&F ↑", "pass@1 % ↑", "Cost USD ↓", "Evaluated by"} <= set(table.columns)
+    assert "tie group on R_inv" in captions(at)
+    assert at.download_button(key="leaderboard_csv") and at.download_button(key="bar_csv")
+
+
+def test_subject_filter_shows_per_subject_numbers_and_says_reported_runs_are_hidden(measured_home):
+    at = run_page()
+    subject = at.selectbox(key="subject")
+    assert subject.proto.query_param_key == "subject"
+    subject.set_value("Physics").run()
+    assert not at.exception
+    rows = leaderboard_table(at).set_index("Model")
+    assert list(rows.index) == ["gold", "coder", "pixel"]
+    assert rows.at["coder", "R_inv % ↑"] == 60.0  # Physics only (80 overall)
+    assert "11 reported runs hidden" in captions(at) and "only overall numbers" in captions(at)
+
+
+def test_image_type_link_in_a_reported_only_workspace_says_what_to_run(seeded_home):
+    at = run_page(subject="Math", type="Math - Plane Geometric")
+    assert not at.exception
+    assert any("scigen evaluate --run NAME --vqa ocr" in info.value for info in at.info)
+    assert "11 reported runs hidden" in captions(at)
+
+
+def test_results_source_and_group_filters(measured_home):
+    at = run_page()
+    results = at.pills(key="results")
+    assert results.proto.query_param_key == "results"
+    results.set_value(["measured"]).run()
+    assert set(leaderboard_table(at)["Model"]) == {"gold", "coder", "pixel", "cards"}
+
+    at = run_page(source="seephys")
+    assert not at.exception
+    assert list(leaderboard_table(at)["Model"]) == ["pixel"]
+
+    at = run_page(groups="Judge")
+    table = leaderboard_table(at)
+    assert "C&F ↑" in table.columns and "R_inv % ↑" in table.columns  # the ranking metric stays
+    assert "FID ↓" not in table.columns and "pass@1 % ↑" not in table.columns

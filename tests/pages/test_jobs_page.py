@@ -1,0 +1,222 @@
+"""AppTest of pages/jobs.py: start real background jobs from the form, watch the store reach
+finished, cancel a slow job (it records 'interrupted') and resume it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.jobs.launcher import list_jobs
+from core.models.fake_server import FakeOpenAIServer
+from core.seed import seed_workspace
+from core.store import RunProgress, Store
+from core.workspace import Workspace
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "jobs.py")
+JOB_TIMEOUT_S = 180
+PROVIDER_ENV = (
+    "OPENAI_API_KEY",
+    "OPENAI_API_BASE",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "SCIGEN_CONFIG",
+)
+REPLY = (
+    "Plan\nImage Content: a figure.\nLayout: one axes.\nLabels: none.\nDrawing Considerations: none.\n\n"
+    "```python\nimport matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(2, 2))\nax.plot([0, 1], [0, 1])\n```\n"
+)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """A seeded workspace of this test's own, no provider keys, the test folder as working folder."""
+    for name in PROVIDER_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    workspace = Workspace.from_env(tmp_path / "home")
+    seed_workspace(workspace)
+    monkeypatch.setenv("SCIGEN_HOME", str(workspace.home))
+    yield workspace
+    for info in list_jobs(workspace):  # never leave a job behind
+        if info.alive:
+            import os
+            import signal
+
+            os.killpg(info.handle.pid, signal.SIGKILL)
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = JOB_TIMEOUT_S) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def progress_of(workspace: Workspace, run_name: str) -> RunProgress | None:
+    store = Store.open(workspace)
+    run = store.find_run("generation", run_name)
+    return store.run_progress(run.run_id) if run is not None else None
+
+
+def run_page(**query_params) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params.update(query_params)
+    return at.run()
+
+
+def start_generation(at: AppTest, *, model: str, run: str, limit: int, **options: Any) -> AppTest:
+    at.selectbox(key="job_model").set_value(model)
+    at.text_input(key="job_run").set_value(run)
+    at.number_input(key="job_limit").set_value(limit)
+    for key, value in options.items():
+        at.number_input(key=key).set_value(value)
+    next(b for b in at.button if b.label == "Start the generation job").click()
+    return at.run()
+
+
+def card_headings(at: AppTest, run: str) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith(f"**{run}**")]
+
+
+def test_without_jobs_or_runs_the_page_says_what_to_do(home):
+    at = run_page()
+    assert not at.exception
+    assert [h.value for h in at.header] == ["Jobs"]
+    infos = " ".join(info.value for info in at.info)
+    assert "No jobs yet" in infos and "No runs yet" in infos
+    assert at.selectbox(key="job_model").options == [
+        "reference (gold scripts of the bundled sample; offline)",
+        "text-card (adversarial baseline: no diagram)",
+    ]
+
+
+@pytest.mark.slow
+def test_an_offline_job_started_here_runs_in_the_background_to_finished(home):
+    at = start_generation(run_page(), model="reference", run="page-ref", limit=2)
+    assert not at.exception and not at.error
+    assert any("Started job" in s.value and "--model=reference" in s.value for s in at.success)
+
+    progress = wait_for(
+        lambda: (p := progress_of(home, "page-ref")) is not None and p.state == "finished" and p,
+        "the job's progress to read finished",
+    )
+    assert (progress.done, progress.total, progress.ok) == (2, 2, 2)
+    wait_for(lambda: not any(info.alive for info in list_jobs(home)), "the job process to end", 60)
+
+    at = run_page()
+    assert not at.exception
+    assert card_headings(at, "page-ref") == ["**page-ref** · generate · ✅ finished"]
+    assert [p.value for p in at.progress] == [100]
+    history = at.dataframe[0].value
+    assert list(history["Run"]) == ["page-ref"] and list(history["State"]) == ["finished"]
+    assert list(history["Done"]) == [2] and list(history["pass@1 %"]) == [100.0]
+    assert not [b for b in at.button if b.label in ("Cancel", "Resume")]  # finished: nothing to do
+
+    at = run_page(kind="evaluation")  # the history filter lives in the URL
+    assert not at.exception and any("No runs yet" in info.value for info in at.info)
+
+
+@pytest.mark.slow
+def test_cancel_stops_a_slow_job_and_resume_finishes_it(home):
+    with FakeOpenAIServer(reply=REPLY, latency_s=1.0) as server:
+        (Path.cwd() / "scigen.toml").write_text(
+            f'[profiles.slow]\nmodel = "openai/fake-model"\napi_base = "{server.api_base}"\n'
+            "concurrency = 1\nmax_retries = 0\ntimeout_s = 30\n",
+            encoding="utf-8",
+        )
+        at = start_generation(run_page(), model="slow", run="page-slow", limit=4, job_conc=1, job_attempts=1)
+        assert not at.exception and not at.error
+        wait_for(
+            lambda: (p := progress_of(home, "page-slow")) is not None and p.done >= 1, "the first figure"
+        )
+
+        at.run()
+        assert card_headings(at, "page-slow") == ["**page-slow** · generate · 🔄 running"]
+        next(b for b in at.button if b.label == "Cancel").click().run()
+        assert not at.exception
+        progress = wait_for(
+            lambda: (p := progress_of(home, "page-slow")) is not None and p.state != "running" and p,
+            "the job to record how it stopped",
+            60,
+        )
+        assert (progress.state, progress.stop_reason) == ("cancelled", "interrupted")
+        assert 1 <= progress.done < 4
+        wait_for(lambda: not any(info.alive for info in list_jobs(home)), "the job process to end", 60)
+
+        at.run()
+        assert card_headings(at, "page-slow") == ["**page-slow** · generate · ⏹️ cancelled"]
+        next(b for b in at.button if b.label == "Resume").click().run()
+        assert not at.exception
+        progress = wait_for(
+            lambda: (p := progress_of(home, "page-slow")) is not None and p.state == "finished" and p,
+            "the resumed job to finish",
+        )
+        assert (progress.done, progress.ok) == (4, 4)
+        assert len(Store.open(home).generations(progress.run_id)) == 4  # resumed, nothing stored twice
+        assert len(list_jobs(home)) == 2
+
+
+def test_the_evaluation_form_offers_offline_evaluators_once_scigen_evaluate_exists(home, monkeypatch):
+    import core.cli
+
+    monkeypatch.setattr(
+        core.cli, "VERB_MODULES", tuple(m for m in core.cli.VERB_MODULES if "evaluate" not in m)
+    )
+    at = run_page()
+    assert any("need `scigen evaluate`" in info.value for info in at.info)
+
+    monkeypatch.setattr(core.cli, "VERB_MODULES", (*core.cli.VERB_MODULES, "core.cli.evaluate_cmd"))
+    at = run_page()
+    assert any("No generation run to evaluate yet" in info.value for info in at.info)
+    _generation_run(home, "gold")
+    at = run_page()
+    assert not at.exception
+    assert at.selectbox(key="eval_run").options == ["gold"]
+    assert at.checkbox(key="eval_ocr").value is True  # no model: OCR answers the quizzes
+    assert "Figure facts (overlaps, text outside, answer leaks)" in at.multiselect(key="eval_metrics").options
+
+
+def _generation_run(workspace: Workspace, name: str) -> None:
+    from core.generation.base import GeneratorSpec
+    from core.jobs import ProblemSelection, generate, prepare_spec
+
+    spec = prepare_spec(GeneratorSpec.create("reference"), profiles=None, home=str(workspace.home))
+    generate(Store.open(workspace), workspace, run_name=name, spec=spec, selection=ProblemSelection(limit=2))
+
+
+@pytest.mark.slow
+def test_an_evaluation_job_started_here_scores_a_run_in_the_background(home):
+    from dashboard.data.jobs import evaluation_available
+
+    if not evaluation_available():
+        pytest.skip("'scigen evaluate' is not registered in core.cli.VERB_MODULES yet (the lead wires it)")
+    _generation_run(home, "gold")
+    at = run_page()
+    at.checkbox(key="eval_ocr").set_value(True)
+    at.multiselect(key="eval_metrics").set_value(["figure-facts"])
+    next(b for b in at.button if b.label == "Start the evaluation job").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any("scigen evaluate --run=gold" in s.value for s in at.success)
+    store = Store.open(home)
+
+    def finished() -> bool:
+        runs = store.evaluation_runs()
+        return len(runs) == 2 and set(runs["state"]) == {"finished"}
+
+    wait_for(finished, "both evaluation runs to finish")
+    wait_for(lambda: not any(info.alive for info in list_jobs(home)), "the job process to end", 60)
+    at = run_page()
+    assert card_headings(at, "gold") == ["**gold** · evaluate · ✅ finished"]
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("gold · ocr: 2 / 2") for c in captions)
+    assert any(c.startswith("gold · figure-facts: 2 / 2") for c in captions)
