@@ -29,7 +29,7 @@ PAGES = {
     ],
 }
 
-st.set_page_config(page_title=APP_TITLE, page_icon=":material/science:", layout="wide")
+st.set_page_config(page_title=APP_TITLE, page_icon="🔬", layout="wide")
 page = st.navigation(PAGES)
 st.sidebar.title(APP_TITLE)
 st.sidebar.caption("Scientific figures from text problems, checked for correctness.")
