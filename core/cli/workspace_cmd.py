@@ -11,7 +11,7 @@ from core.workspace import Workspace
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "init",
-        help="create the workspace and seed it with the bundled sample and reported results",
+        help="create the workspace and seed it: sample, reported results, gold figures, scored offline runs",
         description=(
             "Create the workspace ($SCIGEN_HOME, default ./.scigen) and load the bundled data: the "
             "sample problems, the paper's reported results, the sample's gold figures, and two "
