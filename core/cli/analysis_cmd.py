@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Rank the stored runs by a metric (default rinv). The origin column says whether a run's "
             "numbers were measured in this workspace or reported in a paper; runs are ranked within "
-            "their origin, never across. Intervals are 95%% bootstrap intervals clustered by problem. "
+            "their origin, never across. Intervals are 95% bootstrap intervals clustered by problem. "
             "tie: 'tied' = not separable from the best run (paired bootstrap interval of best - run "
             "includes 0 when both have per-figure data, else overlapping stored intervals; reported "
             "runs have no intervals, so no tie group)."

@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Score the figures of the generation run NAME. Each evaluator makes one evaluation run named "
             "'NAME · <evaluator>' (e.g. 'gold · ocr', 'gold · judge:a,b'); rerunning the same command "
             "resumes them (only figures without stored scores run) and recomputes their aggregates "
-            "(95%% bootstrap intervals clustered by problem). A figure that failed to render counts as "
+            "(95% bootstrap intervals clustered by problem). A figure that failed to render counts as "
             "failed: its quizzes are wrong and its judge scores 0. Model options take a profile name "
             "from scigen.toml or a raw LiteLLM model string. Exit status: 0 finished, 2 error, 3 stopped "
             "on --max-cost (rerun with more budget to go on), 130 interrupted (rerun to resume)."

@@ -106,6 +106,9 @@ def results_column_config(board: ResultsLeaderboard) -> dict[str, object]:
 # --------------------------------------------------------------------------- domains
 
 
+MAX_LABELLED_RUNS = 12
+
+
 def domain_heatmap(grid: DomainGrid) -> go.Figure:
     """The metric per subject (or image type) x run, values and n written in the cells.
 
@@ -155,7 +158,8 @@ def domain_heatmap(grid: DomainGrid) -> go.Figure:
         go.Scatter(
             x=xs,
             y=ys,
-            mode="markers+text",
+            # Cell labels only while they fit; beyond that the hover and the cell table carry them.
+            mode="markers+text" if len(columns) <= MAX_LABELLED_RUNS else "markers",
             text=texts,
             textfont={"color": colours, "size": 11},
             marker={"symbol": "square", "size": CELL_PX - 6, "opacity": 0, "color": "#000000"},
@@ -172,11 +176,16 @@ def domain_heatmap(grid: DomainGrid) -> go.Figure:
     )
     direction = "higher is better" if spec.higher_is_better else "lower is better"
     figure.update_layout(
-        title=f"{spec.label} by {scope_label.lower()} and run ({direction}; n = items behind each cell)",
+        title={
+            "text": f"{spec.label} by {scope_label.lower()} and run ({direction}; n = items behind each cell)",
+            "y": 0.99,
+            "yanchor": "top",
+        },
         xaxis={"categoryorder": "array", "categoryarray": columns, "side": "top", "title": None},
         yaxis={"categoryorder": "array", "categoryarray": rows, "autorange": "reversed", "title": None},
         height=max(320, CELL_PX * len(rows) + 180),
-        margin={"l": 10, "r": 10, "t": 90, "b": 20},
+        # Many runs slant their labels on the top axis: leave them room below the title.
+        margin={"l": 10, "r": 10, "t": 90 if len(columns) <= MAX_LABELLED_RUNS else 170, "b": 20},
         # No clickmode/dragmode here: st.plotly_chart(on_select=...) sets its own, and overriding
         # them stops clicks from selecting (checked in Chromium).
     )

@@ -42,8 +42,16 @@ class ExportPreview:
 
 @st.cache_data(show_spinner=False)
 def _generation_runs(key: tuple[str, str]) -> list[str]:
+    """Run names, those with quiz answers first (the only ones an export can select from), so the
+    page opens on content rather than on a "run an evaluation first" message."""
     runs = store().list_runs("generation")
-    return sorted(runs["name"].astype(str).tolist())
+
+    def has_quiz_answers(run_id: str) -> bool:
+        sources = store().evaluation_sources(run_id)
+        return not sources.empty and int(sources["quiz_answers"].sum()) > 0
+
+    named = sorted(zip(runs["name"].astype(str), runs["run_id"].astype(str), strict=True))
+    return [name for name, run_id in sorted(named, key=lambda pair: not has_quiz_answers(pair[1]))]
 
 
 def generation_runs() -> list[str]:
