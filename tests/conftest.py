@@ -29,3 +29,67 @@ def scigenbench_dir() -> Path:
     if not (SCIGENBENCH_DIR / "scigen.json").is_file():
         pytest.skip(f"real SciGenBench data not found at {SCIGENBENCH_DIR} (see ../shared/scigenbench/README.md)")
     return SCIGENBENCH_DIR
+
+
+# ---- dashboard and page workspaces (shared by tests/dashboard and tests/pages) -------------------
+
+
+@pytest.fixture
+def seephys_uid() -> str:
+    """The uid of the untyped SeePhys-like problem (with a reference image) added to seeded workspaces."""
+    from tests.dashboard import workspaces
+
+    return workspaces.SEEPHYS_UID
+
+
+@pytest.fixture(scope="session")
+def _seeded_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.dashboard import workspaces
+
+    return workspaces.make_seeded_workspace(tmp_path_factory.mktemp("seeded-home")).home
+
+
+@pytest.fixture
+def seeded_home(_seeded_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """SCIGEN_HOME pointing at a seeded workspace shared by the session's read-only tests."""
+    monkeypatch.setenv("SCIGEN_HOME", str(_seeded_home))
+    return _seeded_home
+
+
+@pytest.fixture
+def fresh_seeded_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A seeded workspace of this test's own, for tests that write."""
+    from tests.dashboard import workspaces
+
+    home = workspaces.make_seeded_workspace(tmp_path / "home").home
+    monkeypatch.setenv("SCIGEN_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A workspace nobody has seeded: pages must say what to do next."""
+    monkeypatch.setenv("SCIGEN_HOME", str(tmp_path / "empty"))
+    return tmp_path / "empty"
+
+
+@pytest.fixture
+def leaderboard_frame():
+    """Three runs in the shape Store.leaderboard() returns: two reported, one measured with an interval."""
+    from tests.dashboard import workspaces
+
+    return workspaces.store_leaderboard_frame()
+
+
+@pytest.fixture(scope="session")
+def _measured_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.dashboard import results_workspaces
+
+    return results_workspaces.make_measured_workspace(tmp_path_factory.mktemp("measured-home")).home
+
+
+@pytest.fixture
+def measured_home(_measured_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """SCIGEN_HOME pointing at a seeded workspace with measured runs (read-only)."""
+    monkeypatch.setenv("SCIGEN_HOME", str(_measured_home))
+    return _measured_home
