@@ -72,7 +72,6 @@ its stored rows and replace the old ones (``Store.replace_aggregates``):
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import dataclasses
 import json
 import logging
@@ -100,6 +99,7 @@ from core.evaluation.base import (
     FigureUnderTest,
     SetEvaluator,
 )
+from core.jobs.calls import CallTracker, current_problem
 from core.jobs.runs import JobError, ProblemSelection, RunSpecMismatch, code_version
 from core.jobs.saving import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_HEARTBEAT_S, DEFAULT_MAX_BATCH, call_row
 from core.models import BudgetGuard, LedgerEntry, ModelClient, ProfileConfig, ProfileError, ResponseCache
@@ -145,9 +145,6 @@ EVALUATOR_ERROR = "evaluator_error"
 BUDGET_EXCEEDED = FailureClass.BUDGET_EXCEEDED.value
 NO_IMAGE_RATIONALE = "no image: the figure failed to render or its file is missing; every dimension scores 0"
 
-_current_problem: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "scigen_evaluation_problem", default=None
-)
 
 
 # ---- specs, labels, names -------------------------------------------------------------------------
@@ -526,29 +523,6 @@ class EvaluationWriter:
 # ---- turning evaluator output into stored rows ----------------------------------------------------
 
 
-class _CallTracker:
-    """Every model call of the job, and which item each served (by the task's context)."""
-
-    def __init__(self) -> None:
-        self.entries: list[LedgerEntry] = []
-        self.by_problem: dict[str | None, list[LedgerEntry]] = {}
-        self.cost_usd = 0.0
-
-    def record(self, entry: LedgerEntry) -> None:
-        self.entries.append(entry)
-        self.cost_usd += entry.cost_usd or 0.0
-        self.by_problem.setdefault(_current_problem.get(), []).append(entry)
-
-    def chained(self, previous: Callable[[LedgerEntry], None] | None) -> Callable[[LedgerEntry], None]:
-        def both(entry: LedgerEntry) -> None:
-            self.record(entry)
-            if previous is not None:
-                previous(entry)
-
-        return both
-
-    def take(self, problem_uid: str | None) -> list[LedgerEntry]:
-        return self.by_problem.pop(problem_uid, [])
 
 
 def _refused(output: EvaluationOutput, calls: Sequence[LedgerEntry]) -> bool:
@@ -636,7 +610,7 @@ def _close_quietly(writer: EvaluationWriter) -> None:
 
 class _Job:
     def __init__(
-        self, evaluator: FigureEvaluator, ctx: EvaluationContext, writer: EvaluationWriter, calls: _CallTracker,
+        self, evaluator: FigureEvaluator, ctx: EvaluationContext, writer: EvaluationWriter, calls: CallTracker,
         items: list[tuple[Problem, FigureUnderTest]], max_cost_usd: float | None,
         on_item: Callable[[EvaluationItemDone], None] | None,
     ) -> None:
@@ -663,7 +637,7 @@ class _Job:
             await self._work_on(problem, figure)
 
     async def _work_on(self, problem: Problem, figure: FigureUnderTest) -> None:
-        token = _current_problem.set(problem.uid)
+        token = current_problem.set(problem.uid)
         began = time.monotonic()
         try:
             output = await self.evaluator.evaluate(problem, figure, self.ctx)
@@ -675,7 +649,7 @@ class _Job:
         else:
             failed = False
         finally:
-            _current_problem.reset(token)
+            current_problem.reset(token)
         calls = self.calls.take(problem.uid)
         if _refused(output, calls):
             unique = {entry.call_id: entry for entry in (*output.ledger, *calls)}
@@ -775,7 +749,7 @@ async def run_evaluation(
     if on_start is not None:
         on_start(len(to_do), skipped)
     notes: list[str] = []
-    calls = _CallTracker()
+    calls = CallTracker()
     job_counts: Counter[str] = Counter()
     flushes = 0
     stop_reason: str | None = None

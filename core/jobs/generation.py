@@ -25,7 +25,6 @@ problem is stored failed with class ``generator_error``.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import importlib
 import os
 import socket
@@ -44,6 +43,7 @@ from core.generation.base import (
     create_generator,
     generator_class,
 )
+from core.jobs.calls import CallTracker, current_problem
 from core.jobs.runs import (
     JobError,
     ProblemSelection,
@@ -67,7 +67,6 @@ GENERATOR_MODULES: tuple[str, ...] = (
 BUDGET_EXCEEDED = FailureClass.BUDGET_EXCEEDED.value
 GENERATOR_ERROR = "generator_error"
 
-_current_problem: contextvars.ContextVar[str | None] = contextvars.ContextVar("scigen_job_problem", default=None)
 
 
 def load_generators() -> None:
@@ -228,7 +227,7 @@ async def run_generation(
         )
 
     budget = BudgetGuard(max_cost_usd, spent_usd=store.run_spent_usd(run_id)) if max_cost_usd is not None else None
-    calls = _CallTracker()
+    calls = CallTracker()
     restore_client: tuple[Any, Any] | None = None
     if client is None and type(generator).needs_model:
         client = ModelClient(
@@ -292,36 +291,13 @@ async def run_generation(
     )
 
 
-class _CallTracker:
-    """Every model call of the job, and which problem each served (by the task's context)."""
-
-    def __init__(self) -> None:
-        self.entries: list[LedgerEntry] = []
-        self.by_problem: dict[str | None, list[LedgerEntry]] = {}
-        self.cost_usd = 0.0
-
-    def record(self, entry: LedgerEntry) -> None:
-        self.entries.append(entry)
-        self.cost_usd += entry.cost_usd or 0.0
-        self.by_problem.setdefault(_current_problem.get(), []).append(entry)
-
-    def chained(self, previous: Callable[[LedgerEntry], None] | None) -> Callable[[LedgerEntry], None]:
-        def both(entry: LedgerEntry) -> None:
-            self.record(entry)
-            if previous is not None:
-                previous(entry)
-
-        return both
-
-    def take(self, problem_uid: str) -> list[LedgerEntry]:
-        return self.by_problem.pop(problem_uid, [])
 
 
 class _Job:
     """The workers of one job: each takes the next problem until none is left or the budget stops."""
 
     def __init__(
-        self, generator: Generator, ctx: GenerationContext, writer: ResultWriter, calls: _CallTracker,
+        self, generator: Generator, ctx: GenerationContext, writer: ResultWriter, calls: CallTracker,
         to_do: list[Problem], max_cost_usd: float | None, on_problem: Callable[[ProblemDone], None] | None,
     ) -> None:
         self.generator, self.ctx, self.writer, self.calls = generator, ctx, writer, calls
@@ -348,7 +324,7 @@ class _Job:
             await self._work_on(self.queue.pop())
 
     async def _work_on(self, problem: Problem) -> None:
-        token = _current_problem.set(problem.uid)
+        token = current_problem.set(problem.uid)
         began = time.monotonic()
         try:
             result = await self.generator.generate(problem, self.ctx)
@@ -357,7 +333,7 @@ class _Job:
         except Exception as exc:  # noqa: BLE001 - a generator bug fails one problem, not the run
             result = _failure_result(problem, GENERATOR_ERROR, f"{type(exc).__name__}: {exc}", began)
         finally:
-            _current_problem.reset(token)
+            current_problem.reset(token)
         calls = self.calls.take(problem.uid)
         if _refused(result, calls):
             self.writer.put_calls(problem.uid, calls)  # the calls happened; the figure runs again on resume
