@@ -28,10 +28,10 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.store import analysis as analysis_sql
+from core.store import generations as generation_sql
 from core.store.analysis import RunItems
 from core.store.generations import (
     _CALL_SCHEMA,
-    PROGRESS_STATES,
     ModelCallRow,
     ProgressState,
     _insert,
@@ -226,50 +226,27 @@ def replace_aggregates(cursor: duckdb.DuckDBPyConnection, run_id: str, aggregate
 
 # ---- progress ----------------------------------------------------------------------------------
 
-_COUNTS_SQL = """
-    UPDATE run_progress SET
-        done = (SELECT count(*) FROM evaluation_items WHERE run_id = $run),
-        ok = (SELECT count(*) FROM evaluation_items WHERE run_id = $run AND status = 'ok'),
-        failed = (SELECT count(*) FROM evaluation_items WHERE run_id = $run AND status <> 'ok'),
-        cost_usd = (SELECT coalesce(sum(cost_usd), 0) FROM model_calls WHERE run_id = $run),
-        updated_at = $now
-    WHERE run_id = $run
-"""
-
 
 def refresh_progress(cursor: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """Recount an evaluation run's progress row from its items (no-op without a row)."""
-    cursor.execute(_COUNTS_SQL, {"run": run_id, "now": _now()})
+    """Recount an evaluation run's progress row from its finished items (no-op without a row)."""
+    generation_sql.refresh_progress(cursor, run_id, items="evaluation_items")
 
 
 def start_progress(
     cursor: duckdb.DuckDBPyConnection, run_id: str, *, total: int, pid: int | None, host: str | None,
     message: str | None = None,
 ) -> None:
-    now = _now()
-    cursor.execute(
-        """INSERT INTO run_progress (run_id, total, done, ok, failed, cost_usd, state, stop_reason, message,
-                                     pid, host, started_at, updated_at, finished_at)
-           VALUES (?, ?, 0, 0, 0, 0, 'running', NULL, ?, ?, ?, ?, ?, NULL)
-           ON CONFLICT (run_id) DO UPDATE SET
-               total = excluded.total, state = 'running', stop_reason = NULL, message = excluded.message,
-               pid = excluded.pid, host = excluded.host, started_at = excluded.started_at,
-               updated_at = excluded.updated_at, finished_at = NULL""",
-        [run_id, total, message, pid, host, now, now],
+    generation_sql.start_progress(
+        cursor, run_id, total=total, pid=pid, host=host, message=message, items="evaluation_items"
     )
-    refresh_progress(cursor, run_id)
 
 
 def end_progress(
     cursor: duckdb.DuckDBPyConnection, run_id: str, *, state: ProgressState, stop_reason: str | None,
     message: str | None,
 ) -> None:
-    if state not in PROGRESS_STATES:
-        raise ValueError(f"unknown progress state {state!r}; expected one of {PROGRESS_STATES}")
-    refresh_progress(cursor, run_id)
-    cursor.execute(
-        "UPDATE run_progress SET state = ?, stop_reason = ?, message = ?, finished_at = ? WHERE run_id = ?",
-        [state, stop_reason, message, _now(), run_id],
+    generation_sql.end_progress(
+        cursor, run_id, state=state, stop_reason=stop_reason, message=message, items="evaluation_items"
     )
 
 

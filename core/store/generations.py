@@ -230,25 +230,31 @@ def write_results(
 
 # ---- progress --------------------------------------------------------------------------------
 
+# A run's progress counts come from its items table: figures for a generation run, finished
+# items for an evaluation run. Only these two names are ever put into the SQL.
+PROGRESS_ITEM_TABLES: tuple[str, ...] = ("generations", "evaluation_items")
+
 _COUNTS_SQL = """
     UPDATE run_progress SET
-        done = (SELECT count(*) FROM generations WHERE run_id = $run),
-        ok = (SELECT count(*) FROM generations WHERE run_id = $run AND status = 'ok'),
-        failed = (SELECT count(*) FROM generations WHERE run_id = $run AND status <> 'ok'),
+        done = (SELECT count(*) FROM {items} WHERE run_id = $run),
+        ok = (SELECT count(*) FROM {items} WHERE run_id = $run AND status = 'ok'),
+        failed = (SELECT count(*) FROM {items} WHERE run_id = $run AND status <> 'ok'),
         cost_usd = (SELECT coalesce(sum(cost_usd), 0) FROM model_calls WHERE run_id = $run),
         updated_at = $now
     WHERE run_id = $run
 """
 
 
-def refresh_progress(cursor: duckdb.DuckDBPyConnection, run_id: str) -> None:
-    """Recount done/ok/failed/cost of a run's progress row (no-op when it has none)."""
-    cursor.execute(_COUNTS_SQL, {"run": run_id, "now": _now()})
+def refresh_progress(cursor: duckdb.DuckDBPyConnection, run_id: str, *, items: str = "generations") -> None:
+    """Recount done/ok/failed/cost of a run's progress row from its items (no-op when it has none)."""
+    if items not in PROGRESS_ITEM_TABLES:
+        raise ValueError(f"unknown items table {items!r}; expected one of {PROGRESS_ITEM_TABLES}")
+    cursor.execute(_COUNTS_SQL.format(items=items), {"run": run_id, "now": _now()})
 
 
 def start_progress(
     cursor: duckdb.DuckDBPyConnection, run_id: str, *, total: int, pid: int | None, host: str | None,
-    message: str | None = None,
+    message: str | None = None, items: str = "generations",
 ) -> None:
     now = _now()
     cursor.execute(
@@ -261,16 +267,16 @@ def start_progress(
                updated_at = excluded.updated_at, finished_at = NULL""",
         [run_id, total, message, pid, host, now, now],
     )
-    refresh_progress(cursor, run_id)
+    refresh_progress(cursor, run_id, items=items)
 
 
 def end_progress(
     cursor: duckdb.DuckDBPyConnection, run_id: str, *, state: ProgressState, stop_reason: str | None,
-    message: str | None,
+    message: str | None, items: str = "generations",
 ) -> None:
     if state not in PROGRESS_STATES:
         raise ValueError(f"unknown progress state {state!r}; expected one of {PROGRESS_STATES}")
-    refresh_progress(cursor, run_id)
+    refresh_progress(cursor, run_id, items=items)
     cursor.execute(
         """UPDATE run_progress SET state = ?, stop_reason = ?, message = ?, finished_at = ?
            WHERE run_id = ?""",
