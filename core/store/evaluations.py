@@ -33,7 +33,6 @@ from core.store.analysis import RunItems
 from core.store.generations import (
     _CALL_SCHEMA,
     ModelCallRow,
-    ProgressState,
     _insert,
     _naive_utc,
 )
@@ -230,24 +229,6 @@ def replace_aggregates(cursor: duckdb.DuckDBPyConnection, run_id: str, aggregate
 def refresh_progress(cursor: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """Recount an evaluation run's progress row from its finished items (no-op without a row)."""
     generation_sql.refresh_progress(cursor, run_id, items="evaluation_items")
-
-
-def start_progress(
-    cursor: duckdb.DuckDBPyConnection, run_id: str, *, total: int, pid: int | None, host: str | None,
-    message: str | None = None,
-) -> None:
-    generation_sql.start_progress(
-        cursor, run_id, total=total, pid=pid, host=host, message=message, items="evaluation_items"
-    )
-
-
-def end_progress(
-    cursor: duckdb.DuckDBPyConnection, run_id: str, *, state: ProgressState, stop_reason: str | None,
-    message: str | None,
-) -> None:
-    generation_sql.end_progress(
-        cursor, run_id, state=state, stop_reason=stop_reason, message=message, items="evaluation_items"
-    )
 
 
 # ---- reading -----------------------------------------------------------------------------------

@@ -44,6 +44,10 @@ class _Transaction:
         self.changed = False
 
 
+# Progress rows of evaluation runs count their finished items.
+EVALUATION_ITEMS = "evaluation_items"
+
+
 class Store:
     """The DuckDB store at ``path``: creates the file and applies migrations on construction.
 
@@ -385,29 +389,31 @@ class Store:
 
     def start_run_progress(
         self, run_id: str, *, total: int, pid: int | None = None, host: str | None = None,
-        message: str | None = None,
+        message: str | None = None, items: str = "generations",
     ) -> RunProgress:
-        """Mark a job as running on ``run_id`` over ``total`` problems (counts taken from the store)."""
+        """Mark a job as running on ``run_id`` over ``total`` items; counts come from the run's
+        ``items`` table (``generations``, or ``evaluation_items`` for an evaluation run)."""
         with self._writing() as transaction:
             generation_sql.start_progress(
-                transaction.cursor, run_id, total=total, pid=pid, host=host, message=message
+                transaction.cursor, run_id, total=total, pid=pid, host=host, message=message, items=items
             )
             progress = generation_sql.get_progress(transaction.cursor, run_id)
         assert progress is not None
         return progress
 
-    def touch_run_progress(self, run_id: str) -> None:
+    def touch_run_progress(self, run_id: str, *, items: str = "generations") -> None:
         """Recount a running job's progress row and refresh its updated_at (a heartbeat)."""
         with self._writing() as transaction:
-            generation_sql.refresh_progress(transaction.cursor, run_id)
+            generation_sql.refresh_progress(transaction.cursor, run_id, items=items)
 
     def end_run_progress(
-        self, run_id: str, *, state: ProgressState, stop_reason: str | None = None, message: str | None = None
+        self, run_id: str, *, state: ProgressState, stop_reason: str | None = None, message: str | None = None,
+        items: str = "generations",
     ) -> RunProgress | None:
         """Record how the job on ``run_id`` ended: finished, cancelled (budget, interrupted) or failed."""
         with self._writing() as transaction:
             generation_sql.end_progress(
-                transaction.cursor, run_id, state=state, stop_reason=stop_reason, message=message
+                transaction.cursor, run_id, state=state, stop_reason=stop_reason, message=message, items=items
             )
             return generation_sql.get_progress(transaction.cursor, run_id)
 
@@ -542,28 +548,21 @@ class Store:
         message: str | None = None,
     ) -> RunProgress:
         """Mark an evaluation job as running on ``run_id`` over ``total`` figures (done = finished items)."""
-        with self._writing() as transaction:
-            evaluation_sql.start_progress(
-                transaction.cursor, run_id, total=total, pid=pid, host=host, message=message
-            )
-            progress = generation_sql.get_progress(transaction.cursor, run_id)
-        assert progress is not None
-        return progress
+        return self.start_run_progress(
+            run_id, total=total, pid=pid, host=host, message=message, items=EVALUATION_ITEMS
+        )
 
     def touch_evaluation_progress(self, run_id: str) -> None:
         """Recount an evaluation job's progress row (a heartbeat)."""
-        with self._writing() as transaction:
-            evaluation_sql.refresh_progress(transaction.cursor, run_id)
+        self.touch_run_progress(run_id, items=EVALUATION_ITEMS)
 
     def end_evaluation_progress(
         self, run_id: str, *, state: ProgressState, stop_reason: str | None = None, message: str | None = None
     ) -> RunProgress | None:
         """Record how the evaluation job on ``run_id`` ended (finished, cancelled or failed)."""
-        with self._writing() as transaction:
-            evaluation_sql.end_progress(
-                transaction.cursor, run_id, state=state, stop_reason=stop_reason, message=message
-            )
-            return generation_sql.get_progress(transaction.cursor, run_id)
+        return self.end_run_progress(
+            run_id, state=state, stop_reason=stop_reason, message=message, items=EVALUATION_ITEMS
+        )
 
     def replace_aggregates(self, run_id: str, aggregates: Iterable[Aggregate]) -> int:
         """Make ``aggregates`` the run's whole set of run-level numbers, in one transaction."""
