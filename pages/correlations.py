@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.charts import results as draw
 from dashboard.components.filters import named_choice, segmented_choice
 from dashboard.components.results import csv_download
+from dashboard.components.tables import data_table
 from dashboard.data import results as data
 
 st.header("Correlations")
@@ -35,5 +36,5 @@ if view.correlation is None:
 else:
     st.plotly_chart(draw.correlation_scatter(view), key="correlation_chart")
     st.caption(view.caption)
-st.dataframe(view.points, hide_index=True, key="correlation_points")
+data_table(view.points, hide_index=True, key="correlation_points")
 csv_download(view.points, f"correlation_{x}_{y}_{results}.csv", key="correlation_csv")

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.charts import results as draw
 from dashboard.components.filters import named_choice, segmented_choice
 from dashboard.components.results import csv_download
+from dashboard.components.tables import data_table
 from dashboard.data import results as data
 
 st.header("Domains")
@@ -43,7 +44,7 @@ else:
         query_params=cell.query_params,
     )
 
-st.dataframe(grid.cells, hide_index=True, column_config=draw.domain_column_config(grid), key="domains_table")
+data_table(grid.cells, hide_index=True, column_config=draw.domain_column_config(grid), key="domains_table")
 csv_download(
     grid.cells.drop(columns=["Explorer"]), f"domains_{grid.metric}_{grid.scope}.csv", key="domains_csv"
 )

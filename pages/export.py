@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.export import FORMATS
 from dashboard.charts import export as charts
+from dashboard.components.tables import data_table
 from dashboard.data import export as data
 
 st.header("Export a training set")
@@ -42,7 +43,7 @@ if preview.counts.empty:
     st.info("No figure passes these filters: lower the minimum R_inv or the judge thresholds.")
     st.stop()
 st.plotly_chart(charts.counts_bar(preview.counts), key="export_counts")
-st.dataframe(preview.counts, hide_index=True)
+data_table(preview.counts, hide_index=True)
 st.download_button("Download counts CSV", data.table_csv(preview.counts), file_name=f"{run}-export-counts.csv",
                    mime="text/csv", key="export_counts_csv")
 
@@ -70,6 +71,6 @@ if st.button("Export", type="primary", disabled=not fmt, key="export_button"):
 
 result = st.session_state.get("export_result")
 if result is not None:
-    st.dataframe(data.summary_table(result), hide_index=True)
+    data_table(data.summary_table(result), hide_index=True)
     st.download_button("Download export (zip)", data.zip_folder(result.out_dir), mime="application/zip",
                        file_name=f"{result.run}-{result.format}.zip", key="export_zip")

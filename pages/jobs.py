@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard.charts import jobs as charts
 from dashboard.components.filters import choice_filter
 from dashboard.components.job_panel import evaluation_job_form, generation_job_form, live_jobs
+from dashboard.components.tables import data_table
 from dashboard.data import jobs as data
 from dashboard.data import table_csv
 
@@ -29,7 +30,7 @@ history = data.run_history(kind)
 if history.empty:
     st.info("No runs yet. Start a generation job above (the offline `reference` generator needs no model).")
     st.stop()
-st.dataframe(history, hide_index=True, column_config=charts.history_column_config())
+data_table(history, hide_index=True, column_config=charts.history_column_config())
 st.download_button(
     "Download run history (CSV)",
     table_csv(history),

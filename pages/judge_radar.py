@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard.charts import results as draw
 from dashboard.components.filters import multi_select
 from dashboard.components.results import csv_download
+from dashboard.components.tables import data_table
 from dashboard.data import results as data
 
 st.header("Judge radar")
@@ -38,5 +39,5 @@ st.caption(
     "C&F Correctness & Fidelity · L&P Layout & Precision · R&O Readability & Occlusion · "
     "SP Scientific Plausibility · E&R Expressiveness & Richness; 0 (fails) to 2 (fully meets)."
 )
-st.dataframe(radar.table, hide_index=True, key="judge_table")
+data_table(radar.table, hide_index=True, key="judge_table")
 csv_download(radar.table, "judge_radar.csv", key="judge_csv")

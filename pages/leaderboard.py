@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.charts import results as draw
 from dashboard.components.results import csv_download, leaderboard_filters
+from dashboard.components.tables import data_table
 from dashboard.data import results as data
 
 st.header("Leaderboard")
@@ -22,7 +23,7 @@ if board.table.empty:
     st.info(board.empty_message)
     st.stop()
 
-st.dataframe(
+data_table(
     draw.results_leaderboard_styler(board), column_config=draw.results_column_config(board), hide_index=True
 )
 provenance = (

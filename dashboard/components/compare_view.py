@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from dashboard.charts.figures import judge_bars, marks_styler, text_column_config
+from dashboard.components.tables import data_table
 from dashboard.data import table_csv
 from dashboard.data.figures import CompareItem, Comparison
 
@@ -29,7 +30,7 @@ def show_comparison(comparison: Comparison, *, only_disagreements: bool) -> None
         )
         return
     with st.expander(f"Verdicts per problem ({len(comparison.table)})", expanded=False):
-        st.dataframe(marks_styler(comparison.table, comparison.runs), hide_index=True)
+        data_table(marks_styler(comparison.table, comparison.runs), hide_index=True)
         st.download_button(
             "Download the comparison (CSV)", table_csv(comparison.table), file_name="comparison.csv",
             mime="text/csv", on_click="ignore",
@@ -85,7 +86,7 @@ def show_compare_item(item: CompareItem) -> None:
     if item.quizzes.empty:
         st.caption("This problem has no quizzes.")
     else:
-        st.dataframe(marks_styler(item.quizzes, runs), hide_index=True, column_config=text_column_config("Question"))
+        data_table(marks_styler(item.quizzes, runs), hide_index=True, column_config=text_column_config("Question"))
         st.download_button("Download quiz results (CSV)", table_csv(item.quizzes), file_name="quiz-results.csv",
                            mime="text/csv", on_click="ignore")
     st.markdown("**Judge scores**")
@@ -97,6 +98,6 @@ def show_compare_item(item: CompareItem) -> None:
                            mime="text/csv", on_click="ignore")
     if not item.metrics.empty:
         with st.expander("Other per-figure metrics"):
-            st.dataframe(item.metrics, hide_index=True)
+            data_table(item.metrics, hide_index=True)
             st.download_button("Download metrics (CSV)", table_csv(item.metrics), file_name="metrics.csv",
                                mime="text/csv", on_click="ignore")

@@ -7,6 +7,7 @@ import streamlit as st
 from core.problems.models import Problem
 from dashboard.charts import generate as generate_charts
 from dashboard.components.generate_inputs import remember_quizzes
+from dashboard.components.tables import data_table
 from dashboard.data import generate as data
 from dashboard.data import table_csv
 
@@ -48,7 +49,7 @@ def show_live_figure(live: data.LiveFigure) -> None:
         with st.expander("Code", expanded=live.png is None):
             st.code(live.code, language="python", line_numbers=True)
     with st.expander(f"Attempts ({len(live.attempts)})", expanded=live.status != "ok"):
-        st.dataframe(live.attempts, hide_index=True, column_config=generate_charts.attempts_column_config())
+        data_table(live.attempts, hide_index=True, column_config=generate_charts.attempts_column_config())
         st.download_button(
             "Download attempts (CSV)",
             table_csv(live.attempts),
@@ -127,7 +128,7 @@ def evaluation_panel(problem: Problem, live: data.LiveFigure, models: list[str])
             f"**Quiz answers** ({'OCR' if answerer == OCR else answerer}): "
             f"{generate_charts.quiz_summary(answers)}"
         )
-        st.dataframe(answers, hide_index=True, column_config=generate_charts.answers_column_config())
+        data_table(answers, hide_index=True, column_config=generate_charts.answers_column_config())
         st.download_button(
             "Download answers (CSV)",
             table_csv(answers),
@@ -139,7 +140,7 @@ def evaluation_panel(problem: Problem, live: data.LiveFigure, models: list[str])
     scores = _shown(live, f"judge:{st.session_state.get('judge_model')}") if models else None
     if scores is not None:
         st.markdown("**Judge scores** (0-2 per dimension)")
-        st.dataframe(scores, hide_index=True, column_config=generate_charts.judge_column_config())
+        data_table(scores, hide_index=True, column_config=generate_charts.judge_column_config())
         st.download_button(
             "Download judge scores (CSV)",
             table_csv(scores),

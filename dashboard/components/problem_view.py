@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts
+from dashboard.components.tables import data_table
 from dashboard.data import ProblemDetail, ProblemPage, QuizView, table_csv
 
 
@@ -20,7 +21,7 @@ def problem_listing(listing: ProblemPage, *, empty_store: bool) -> None:
         )
         return
     st.caption(f"{listing.total} problems match · page {listing.page} of {listing.num_pages}")
-    st.dataframe(listing.rows, column_config=charts.problem_column_config(), hide_index=True)
+    data_table(listing.rows, column_config=charts.problem_column_config(), hide_index=True)
     st.download_button(
         "Download this page (CSV)", table_csv(listing.rows), file_name="problems.csv", mime="text/csv"
     )

@@ -40,6 +40,8 @@ def test_shows_the_eleven_reported_runs_with_direction_marks(seeded_home):
     assert set(table["Results"]) == {"reported"}
     assert {"R_inv % ↑", "FID ↓", "PSNR dB ↑", "SSIM ↑"} <= set(table.columns)
     assert table["Model"].iloc[0] == "Gemini-3-Pro-ImgCoder"  # ranked by R_inv, best first
+    shown = next(d for d in at.dataframe if "Model" in d.value.columns)
+    assert shown.proto.placeholder == "—"  # a paper row without an interval shows a dash, not "None"
     assert any("2601.17027" in caption.value for caption in at.caption)
     assert at.get("download_button") and at.get("plotly_chart")
 
