@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from dashboard.charts.downstream import scaling_chart
+from dashboard.charts.downstream import accuracy_column_config, fits_column_config, scaling_chart
 from dashboard.components.filters import choice_filter, multi_choice_pills
+from dashboard.components.tables import data_table
 from dashboard.data import outcomes as data
 from dashboard.data import table_csv
 
@@ -22,7 +23,7 @@ if view.points.empty:
 else:
     st.plotly_chart(scaling_chart(view.points, view.fits, benchmark), key="scaling_chart")
     st.caption("Fit per source: accuracy = a + b·log10(samples); b is the gain per tenfold more data.")
-    st.dataframe(view.fits_table, hide_index=True, key="scaling_fits")
+    data_table(view.fits_table, hide_index=True, column_config=fits_column_config(), key="scaling_fits")
     st.download_button("Download fits CSV", table_csv(view.fits_table), "scaling_fits.csv", "text/csv",
                        key="fits_csv")
     st.download_button("Download points CSV", table_csv(view.points), "scaling_points.csv", "text/csv",
@@ -32,7 +33,8 @@ st.subheader("Reported: Qwen3-VL-8B fine-tuned on each source's images (accuracy
 if view.reported.empty:
     st.info("No reported downstream table: run `scigen init` to load the paper's results.")
 else:
-    st.dataframe(view.reported, hide_index=True, key="reported_table")
+    data_table(view.reported, hide_index=True, column_config=accuracy_column_config(view.reported),
+               key="reported_table")
     st.download_button("Download CSV", table_csv(view.reported), "downstream_reported.csv", "text/csv",
                        key="reported_csv")
 
@@ -46,7 +48,8 @@ if upload is not None:
         st.error("Nothing imported — this file is not a valid training-outcomes CSV:\n\n"
                  + "\n".join(f"- {error}" for error in check.errors))
     else:
-        st.dataframe(check.preview, hide_index=True, key="upload_preview")
+        data_table(check.preview, hide_index=True, column_config=accuracy_column_config(check.preview),
+                   key="upload_preview")
         if st.button(f"Import {len(check.outcomes)} rows as '{check.provenance}'", key="import_upload"):
             counts = data.import_upload(check)
             st.success(f"Stored {counts.rows} rows as '{counts.provenance}'"

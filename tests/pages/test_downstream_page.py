@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,9 @@ def test_seeded_workspace_shows_the_reported_table_and_the_empty_scaling_state(s
     table = table_with(at, "Training images")
     assert list(table["Training images"])[0] == "Nanobanana-Pro"
     assert {"GEO3K", "MathVision", "average"} <= set(table.columns) and len(table) == 6
+    shown = next(d for d in at.dataframe if "Training images" in d.value.columns)
+    formats = {name: column.get("type_config", {}).get("format") for name, column in json.loads(shown.proto.columns).items()}
+    assert formats["GEO3K"] == formats["average"] == "%.1f"  # 58.0 is shown as 58.0, not 58
     assert not at.get("plotly_chart")
     assert at.get("download_button")
 
