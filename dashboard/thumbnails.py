@@ -1,7 +1,8 @@
 """Small PNG thumbnails of figures for galleries, cached under ``<workspace home>/thumbs/``.
 
 A gallery never sends full figures to the browser: each tile shows a thumbnail made once with
-Pillow and kept on disk. The cache file name is a hash of the source path, its size and
+Pillow and kept on disk. Every thumbnail has the same frame (the figure scaled to fit and centred
+on white), so gallery tiles line up whatever the figures' aspect ratios. The cache file name is a hash of the source path, its size and
 modification time and the thumbnail size, so a regenerated figure gets a fresh thumbnail and a
 stale one is simply never read again (``prune_thumbnails`` clears old files).
 """
@@ -19,7 +20,10 @@ from PIL import Image, UnidentifiedImageError
 
 THUMBS_DIR = "thumbs"
 THUMBNAIL_SIZE = 320
-"""Longest side in pixels: sharp in a four-column gallery on a wide screen."""
+"""Frame width in pixels: sharp in a four-column gallery on a wide screen."""
+FRAME_ASPECT = 3 / 4
+"""Frame height / width: most figures are landscape; tall ones are shown smaller, not cropped."""
+FRAME_BACKGROUND = (255, 255, 255)
 
 log = logging.getLogger("scigen.dashboard")
 
@@ -40,12 +44,18 @@ def resolve_figure(home: str | os.PathLike[str], image_path: str | os.PathLike[s
 def thumbnail_path(home: str | os.PathLike[str], source: Path, size: int = THUMBNAIL_SIZE) -> Path:
     """Where the thumbnail of ``source`` at ``size`` lives (whether or not it exists yet)."""
     stat = source.stat()
-    key = f"{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{size}"
+    key = f"{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{frame_size(size)}"
     return thumbs_dir(home) / f"{hashlib.sha1(key.encode()).hexdigest()[:24]}.png"
 
 
+def frame_size(size: int = THUMBNAIL_SIZE) -> tuple[int, int]:
+    """(width, height) of every thumbnail made at ``size``."""
+    return size, max(1, round(size * FRAME_ASPECT))
+
+
 def make_thumbnail(source: Path, target: Path, size: int = THUMBNAIL_SIZE) -> None:
-    """Write a PNG of ``source`` scaled to fit ``size`` x ``size`` (never enlarged) to ``target``.
+    """Write a PNG of ``source`` scaled to fit the frame (never enlarged) and centred on white to
+    ``target``; transparent parts of the figure show white.
 
     Written to a scratch file and renamed, so a reader in another session never sees half a file.
     Raises OSError / PIL errors for an unreadable image.
@@ -54,14 +64,16 @@ def make_thumbnail(source: Path, target: Path, size: int = THUMBNAIL_SIZE) -> No
         # A huge image is refused (DecompressionBombError), not merely warned about.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         with Image.open(source) as image:
-            image.draft("RGB", (size, size))  # JPEG: decode at reduced scale, cheaply
-            image.thumbnail((size, size), Image.Resampling.LANCZOS)
-            if image.mode not in ("RGB", "RGBA", "L", "LA"):
-                image = image.convert("RGBA")
+            box = frame_size(size)
+            image.draft("RGB", box)  # JPEG: decode at reduced scale, cheaply
+            image.thumbnail(box, Image.Resampling.LANCZOS)
+            rgba = image.convert("RGBA")
+            framed = Image.new("RGB", box, FRAME_BACKGROUND)
+            framed.paste(rgba, ((box[0] - rgba.width) // 2, (box[1] - rgba.height) // 2), rgba)
             target.parent.mkdir(parents=True, exist_ok=True)
             scratch = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
             try:
-                image.save(scratch, format="PNG")
+                framed.save(scratch, format="PNG")
                 os.replace(scratch, target)
             finally:
                 scratch.unlink(missing_ok=True)

@@ -21,7 +21,10 @@ if len(runs) < 2:
 
 picked, toggle = st.columns([3, 1], vertical_alignment="bottom")
 with picked:
-    chosen = multi_select("Runs", runs, key="runs", default=runs[:2], help="Two or more generation runs, newest first")
+    chosen = multi_select(
+        "Runs", runs, key="runs", default=figures.default_compare_runs(),
+        help="Two or more generation runs, newest first; it opens on the pair sharing the most problems",
+    )
 with toggle:
     only_disagreements = st.toggle(
         "Only disagreements", key="only_disagreements", bind="query-params",

@@ -184,6 +184,22 @@ def figure_error_classes(cursor: duckdb.DuckDBPyConnection, run_id: str) -> dict
     )
 
 
+def generation_run_overlaps(cursor: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    """(run_a, run_b, problems both generation runs drew) for every pair sharing at least one
+    problem, most shared first (run_a < run_b)."""
+    return [
+        (str(a), str(b), int(n))
+        for a, b, n in cursor.execute(
+            """SELECT a.run_id, b.run_id, count(*) AS n
+               FROM generations a
+               JOIN generations b ON a.problem_uid = b.problem_uid AND a.run_id < b.run_id
+               JOIN runs ra ON ra.run_id = a.run_id AND ra.kind = 'generation'
+               JOIN runs rb ON rb.run_id = b.run_id AND rb.kind = 'generation'
+               GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"""
+        ).fetchall()
+    ]
+
+
 _CHILD_COLUMNS = """e.run_id AS evaluation_run_id, e.name AS evaluation, e.spec_name AS evaluator,
                     e.created_at AS evaluated_at"""
 _CHILDREN = "JOIN runs e ON e.run_id = t.run_id AND e.kind = 'evaluation' AND e.parent_run_id = ?"

@@ -634,6 +634,12 @@ class Store:
                 quiz=quiz, error_class=error_class,
             )
 
+    def generation_run_overlaps(self) -> list[tuple[str, str, int]]:
+        """(run_a, run_b, shared problems) for every pair of generation runs sharing a problem,
+        most shared first (see ``core.store.figure_views.generation_run_overlaps``)."""
+        with self._reading() as cursor:
+            return figure_sql.generation_run_overlaps(cursor)
+
     def figure_error_classes(self, run_id: str) -> dict[str, int]:
         """error class -> figures of the generation run that met it (final or in any attempt)."""
         with self._reading() as cursor:

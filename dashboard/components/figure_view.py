@@ -9,10 +9,21 @@ import streamlit as st
 
 from dashboard.charts.figures import gallery_column_config, marks_styler, text_column_config
 from dashboard.components.problem_view import show_problem
+from dashboard.components.tables import data_table
 from dashboard.data import table_csv
 from dashboard.data.figures import AttemptView, FigureItem, GalleryPage
 
 GALLERY_COLUMNS = 4
+TILE_TEXT_CHARS = 32
+"""Characters a tile's caption line holds on a wide screen; longer text is clipped (full in the tooltip)."""
+
+
+def clip_line(text: str, chars: int = TILE_TEXT_CHARS, *, keep_end: bool = False) -> str:
+    """``text`` cut to ``chars`` characters with an ellipsis; ``keep_end`` keeps the end (uids
+    share their source prefix and differ at the end)."""
+    if len(text) <= chars:
+        return text
+    return "…" + text[-(chars - 1):] if keep_end else text[: chars - 1] + "…"
 
 
 def _open(key: str, uid: str) -> None:
@@ -32,11 +43,13 @@ def figure_gallery(gallery: GalleryPage, *, key: str = "uid", empty_hint: str = 
                     st.image(tile.thumbnail)
                 else:
                     st.caption("No image" if tile.status != "ok" else "Image file missing")
-                st.markdown(f"**{tile.verdict}**")
-                st.caption(f"{tile.uid} · {tile.image_type}")
+                # One line each, so every tile of a row has the same height.
+                st.markdown(f"**{clip_line(tile.verdict)}**")
+                st.caption(clip_line(tile.image_type), help=f"{tile.uid} · {tile.image_type}")
+                st.caption(clip_line(tile.uid, keep_end=True))
                 st.button("Open", key=f"open-{tile.uid}", on_click=_open, args=(key, tile.uid), width="stretch")
     with st.expander("This page as a table"):
-        st.dataframe(marks_styler(gallery.rows, ["Verdict"]), column_config=gallery_column_config(), hide_index=True)
+        data_table(marks_styler(gallery.rows, ["Verdict"]), column_config=gallery_column_config(), hide_index=True)
         st.download_button(
             "Download this page (CSV)", table_csv(gallery.rows), file_name=f"figures-{gallery.run}.csv",
             mime="text/csv", on_click="ignore",
@@ -137,7 +150,7 @@ def _attempts(attempts: list[AttemptView]) -> None:
 
 def _table(frame: pd.DataFrame, name: str, *, marks: list[str] | None = None, wide: tuple[str, ...] = ()) -> None:
     shown = marks_styler(frame, marks) if marks else frame
-    st.dataframe(shown, hide_index=True, column_config=text_column_config(*wide))
+    data_table(shown, hide_index=True, column_config=text_column_config(*wide))
     st.download_button(
         f"Download {name} (CSV)", table_csv(frame), file_name=f"{name.replace(' ', '-')}.csv", mime="text/csv",
         key=f"download-{name}", on_click="ignore",

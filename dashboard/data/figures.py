@@ -734,6 +734,32 @@ def _figure_item(home: str, version: str, run: str, run_id: str, uid: str) -> Fi
     )
 
 
+def best_compare_pair(runs: Mapping[str, str], overlaps: Sequence[tuple[str, str, int]]) -> list[str]:
+    """Two run names to compare first: the pair sharing the most problems, the newer pair on a
+    tie. ``runs``: name -> run_id, newest first; ``overlaps``: (run_a, run_b, shared problems).
+    With no pair sharing a problem, the two newest runs (the page then says they share none)."""
+    age = {run_id: position for position, run_id in enumerate(runs.values())}
+    name_of = {run_id: name for name, run_id in runs.items()}
+    pairs = [
+        (n, sorted((age[a], age[b]))) for a, b, n in overlaps if n > 0 and a in age and b in age
+    ]
+    if not pairs:
+        return list(runs)[:2]
+    _, (newer, older) = min(pairs, key=lambda pair: (-pair[0], pair[1]))
+    ordered = list(runs.values())
+    return [name_of[ordered[newer]], name_of[ordered[older]]]
+
+
+def default_compare_runs() -> list[str]:
+    """The runs the Compare page opens with (see ``best_compare_pair``)."""
+    return _default_compare_runs(*cache_key())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _default_compare_runs(home: str, version: str) -> list[str]:
+    return best_compare_pair(_generation_runs(home, version), open_store(home).generation_run_overlaps())
+
+
 def comparison(runs: Sequence[str], *, only_disagreements: bool = False) -> Comparison:
     """The chosen runs' verdicts side by side over the problems they all drew."""
     known = generation_runs()

@@ -52,25 +52,37 @@ def test_thumbnail_is_small_cached_and_remade_when_the_figure_changes(tmp_path) 
     thumb = thumbnails.thumbnail(home, "images/run/a.png", size=200)
     assert thumb is not None and thumb.parent == home / thumbnails.THUMBS_DIR
     with Image.open(thumb) as image:
-        assert image.size == (200, 100) and image.format == "PNG"
+        assert image.size == (200, 150) and image.format == "PNG"
+        # 1600x800 fits as 200x100, centred: white bands of 25 px above and below
+        assert image.getpixel((100, 10)) == (255, 255, 255) and image.getpixel((100, 75)) == (10, 20, 30)
     made = thumb.stat().st_mtime_ns
     assert thumbnails.thumbnail(home, "images/run/a.png", size=200) == thumb and thumb.stat().st_mtime_ns == made
-    Image.new("RGB", (300, 600), "white").save(figure)
+    Image.new("RGB", (300, 600), "black").save(figure)
     os.utime(figure, ns=(made + 10**9, made + 10**9))
     again = thumbnails.thumbnail(home, figure, size=200)  # absolute paths work too
     assert again is not None and again != thumb
-    with Image.open(again) as image:
-        assert image.size == (100, 200)
+    with Image.open(again) as image:  # a tall figure is shown smaller in the same frame, not cropped
+        assert image.size == (200, 150)
+        assert image.getpixel((100, 75)) == (0, 0, 0) and image.getpixel((10, 75)) == (255, 255, 255)
+        assert image.getpixel((100, 0)) == (0, 0, 0) and image.getpixel((100, 149)) == (0, 0, 0)
     assert not list((home / thumbnails.THUMBS_DIR).glob(".*.tmp"))  # no scratch files left behind
     assert thumbnails.prune_thumbnails(home, keep={again}) == 1 and again.is_file() and not thumb.exists()
 
 
-def test_thumbnail_never_enlarges_and_keeps_palette_images(tmp_path) -> None:
+def test_thumbnail_never_enlarges_and_keeps_palette_and_transparent_images(tmp_path) -> None:
     small = tmp_path / "small.png"
-    Image.new("P", (40, 30)).save(small)
+    palette = Image.new("P", (40, 30))
+    palette.putpalette([200, 0, 0] * 256)
+    palette.save(small)
     thumb = thumbnails.thumbnail(tmp_path, small, size=200)
     with Image.open(thumb) as image:
-        assert image.size == (40, 30)
+        assert image.size == (200, 150)
+        assert image.getpixel((100, 75)) == (200, 0, 0)  # centred at its own size
+        assert image.getpixel((100 - 21, 75)) == (255, 255, 255)
+    clear = tmp_path / "clear.png"
+    Image.new("RGBA", (400, 300), (0, 0, 0, 0)).save(clear)
+    with Image.open(thumbnails.thumbnail(tmp_path, clear, size=200)) as image:
+        assert image.getpixel((100, 75)) == (255, 255, 255)  # transparent shows white, not black
 
 
 def test_no_thumbnail_for_missing_or_unreadable_figures(tmp_path) -> None:
@@ -167,7 +179,7 @@ def test_gallery_pages_filters_and_thumbnails(figures_home) -> None:
     for tile in first.tiles:
         assert tile.thumbnail is not None and Path(tile.thumbnail).parent == figures_home / thumbnails.THUMBS_DIR
         with Image.open(tile.thumbnail) as image:
-            assert max(image.size) <= thumbnails.THUMBNAIL_SIZE
+            assert image.size == thumbnails.frame_size()  # every tile the same frame
     assert list(first.rows.columns) == figures.GALLERY_COLUMNS and len(first.rows) == 2
     quizzes_failed = figures.gallery_page(run=fw.GOLD_RUN, outcome="quizzes failed")
     assert 0 < quizzes_failed.total < first.total
@@ -237,3 +249,14 @@ def test_comparison_and_compare_item(figures_home) -> None:
     assert "SSIM" in set(item.metrics["Metric"])
     failed = figures.compare_item(runs, fw.SEEPHYS_UID)
     assert failed.sides[0].image is None and failed.sides[0].status == "failed" and failed.sides[1].image
+
+
+def test_compare_opens_on_the_pair_sharing_the_most_problems() -> None:
+    runs = {"newest": "r3", "middle": "r2", "oldest": "r1"}  # name -> run_id, newest first
+    assert figures.best_compare_pair(runs, [("r1", "r2", 40), ("r2", "r3", 3), ("r1", "r3", 3)]) == ["middle", "oldest"]
+    # a tie goes to the newer pair
+    assert figures.best_compare_pair(runs, [("r1", "r2", 5), ("r1", "r3", 5)]) == ["newest", "oldest"]
+    assert figures.best_compare_pair(runs, [("r1", "r3", 5), ("r2", "r3", 5)]) == ["newest", "middle"]
+    # nothing shared, or runs unknown here: the two newest
+    assert figures.best_compare_pair(runs, []) == ["newest", "middle"]
+    assert figures.best_compare_pair(runs, [("r1", "gone", 9)]) == ["newest", "middle"]

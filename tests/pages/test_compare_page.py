@@ -91,10 +91,12 @@ def test_prev_and_next_step_and_wrap_around(figures_home):
     assert at.selectbox(key="uid").value == uids[-1]
 
 
-def test_default_picks_the_two_newest_runs(figures_home):
+def test_default_picks_the_pair_sharing_the_most_problems(figures_home):
+    # coder (newest) drew only 2 of the problems; gold and card share 5 of them.
     at = run_page()
     assert not at.exception
-    assert at.multiselect(key="runs").value == [fw.CODER_RUN, fw.CARD_RUN]
+    assert at.multiselect(key="runs").value == [fw.CARD_RUN, fw.GOLD_RUN]
+    assert summary_caption(at).startswith(f"{len(fw.FIGURE_UIDS)} problems drawn by all 2 runs")
     at.multiselect(key="runs").unselect(fw.CARD_RUN).run()
     assert not at.exception
     assert any("Pick two or more runs" in info.value for info in at.info)

@@ -176,3 +176,12 @@ def test_delete_run_removes_ledger_and_progress(store):
     store.save_generations(run_id, [_figure("scigen:1")], calls=[_call("c1")])
     assert store.delete_run(run_id)
     assert store.model_calls(run_id).empty and store.run_progress(run_id) is None and store.generations(run_id).empty
+
+
+def test_run_overlaps_count_the_problems_each_pair_drew(store):
+    a, b, c = _run(store, "a"), _run(store, "b"), _run(store, "c")
+    store.save_generations(a, [_figure("scigen:1"), _figure("scigen:2"), _figure("scigen:3")], [], [])
+    store.save_generations(b, [_figure("scigen:2"), _figure("scigen:3", status="failed")], [], [])
+    store.save_generations(c, [_figure("scigen:9")], [], [])
+    # a failed figure is still a figure of that problem; c shares nothing and forms no pair
+    assert store.generation_run_overlaps() == [(a, b, 2)]
