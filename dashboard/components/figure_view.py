@@ -14,7 +14,7 @@ from dashboard.data import table_csv
 from dashboard.data.figures import AttemptView, FigureItem, GalleryPage
 
 GALLERY_COLUMNS = 4
-TILE_TEXT_CHARS = 32
+TILE_TEXT_CHARS = 26
 """Characters a tile's caption line holds on a wide screen; longer text is clipped (full in the tooltip)."""
 
 
