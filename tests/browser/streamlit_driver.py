@@ -32,6 +32,9 @@ CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 )
+# Every host but loopback fails at name resolution: offline without intercepting requests
+# (Playwright's request routing turns the browser's HTTP cache off, which timings must not have).
+LOOPBACK_ONLY_FLAG = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
 VIEWPORT = {"width": 1400, "height": 1000}
 MAX_SCREENSHOT_HEIGHT = 6000
 SERVER_START_TIMEOUT_S = 60.0
@@ -191,14 +194,14 @@ def streamlit_server(
 
 
 @contextmanager
-def chromium_context(playwright) -> Iterator:
+def chromium_context(playwright, extra_args: tuple[str, ...] = ()) -> Iterator:
     """A Playwright browser context on Debian chromium with a fresh profile (removed after)."""
     with tempfile.TemporaryDirectory(prefix="scigen-chromium-") as profile:
         context = playwright.chromium.launch_persistent_context(
             profile,
             executable_path=str(CHROMIUM),
             headless=True,
-            args=list(CHROMIUM_FLAGS),
+            args=[*CHROMIUM_FLAGS, *extra_args],
             viewport=VIEWPORT,
             accept_downloads=True,
         )
