@@ -26,7 +26,6 @@ loopback fails at name resolution, and any such attempt is listed.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import random
 import statistics
@@ -54,6 +53,7 @@ from core.store.evaluations import EvaluationItemRow, JudgeScoreRow, MetricValue
 from core.store.generations import AttemptRow, GenerationRow  # noqa: E402
 from core.store.reported import load_reported_results  # noqa: E402
 from core.workspace import Workspace  # noqa: E402
+from tests.browser import streamlit_driver  # noqa: E402
 
 TARGET_RATIO = 2.0
 TRIVIAL_APP = ROOT / "bench" / "trivial_app.py"
@@ -62,17 +62,6 @@ KINDS = ("code", "pixel", "baseline")
 FAILURES = ("render_error", "timeout", "no_figure", "parse_error")
 OPTION_KEYS = ("A", "B", "C", "D")
 BENCH_TIMEOUT_MS = 180_000
-
-
-def _driver():
-    # By path: torch-fidelity installs a top-level `tests` package that shadows ours on import.
-    name = "scigen_streamlit_driver"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "browser" / "streamlit_driver.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 # ---- the synthetic store ------------------------------------------------------------------------
@@ -311,7 +300,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="build the workspace here and keep it (reused when present)")
     args = parser.parse_args()
 
-    driver = _driver()
+    driver = streamlit_driver
     missing = driver.chromium_missing_reason()
     if missing:
         print(f"skipped: {missing}")

@@ -7,28 +7,14 @@ installs chromium (.ci/run), so CI runs them.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-
-def _load_driver():
-    # By path: torch-fidelity installs a top-level `tests` package that shadows ours on import.
-    name = "scigen_streamlit_driver"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("streamlit_driver.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-driver = _load_driver()
+from tests.browser import streamlit_driver as driver
 
 # Bundled-sample problems that get measured runs: every subject, images that OCR can read.
 MEASURED_PROBLEM_IDS = (

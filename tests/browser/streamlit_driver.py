@@ -1,7 +1,6 @@
 """Driving the dashboard in Debian chromium: a `streamlit run` server, a browser, and "done" waits.
 
-Shared by the browser tests (tests/browser/conftest.py) and bench/dashboard_bench.py, which load
-it by path (torch-fidelity installs a top-level `tests` package that shadows ours on import).
+Shared by the browser tests (tests/browser/conftest.py) and bench/dashboard_bench.py.
 
 A page is *done* when Streamlit's script run has finished (``stApp`` carries
 ``data-test-script-state="notRunning"``, connected), no element is stale from the previous run,

@@ -9,11 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sys
 
 import pytest
 
-driver = sys.modules["scigen_streamlit_driver"]  # loaded by path in conftest.py (see there why)
+from tests.browser import streamlit_driver as driver
 
 pytestmark = [
     pytest.mark.browser,

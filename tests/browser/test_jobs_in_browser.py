@@ -4,11 +4,10 @@ its card follows it live, and its figures show up in the Explorer."""
 from __future__ import annotations
 
 import re
-import sys
 
 import pytest
 
-driver = sys.modules["scigen_streamlit_driver"]  # loaded by path in conftest.py (see there why)
+from tests.browser import streamlit_driver as driver
 
 pytestmark = [
     pytest.mark.browser,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-driver = sys.modules["scigen_streamlit_driver"]  # loaded by path in conftest.py (see there why)
+from tests.browser import streamlit_driver as driver
 
 pytestmark = [
     pytest.mark.browser,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.core.export import reportkit
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -18,23 +18,12 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def _reportkit():
-    # By path: torch-fidelity installs a top-level `tests` package that can shadow ours.
-    name = "scigen_reportkit"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "core" / "export" / "reportkit.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory) -> Path:
     from core.export.report import write_report
     from core.store import Store
 
-    workspace = _reportkit().copy_home(tmp_path_factory.mktemp("report") / "home")
+    workspace = reportkit.copy_home(tmp_path_factory.mktemp("report") / "home")
     out = workspace.home.parent / "report.html"
     write_report(Store.open(workspace), workspace, out, title="Offline report")
     return out

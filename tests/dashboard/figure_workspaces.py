@@ -18,9 +18,7 @@ Read-only for tests: copy it (``shutil.copytree``) before writing.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 from core.evaluation.base import EvaluatorSpec
@@ -33,6 +31,7 @@ from core.models.testing import FAST_RETRY, profile_for
 from core.sandbox import RenderPool
 from core.store import Store
 from core.workspace import Workspace
+from tests.dashboard import workspaces
 
 GOLD_RUN = "gold"
 CARD_RUN = "card"
@@ -63,18 +62,7 @@ JUDGE_REPLY_SCORES: dict[str, int] = {key: score for key, score in zip(JUDGE_JSO
 JUDGE_REASONING = "correctness_fidelity: every given value is drawn."
 
 
-def _workspaces_module():
-    # The shared seeded-workspace helper, by path (a top-level `tests` package shadows ours).
-    name = "scigen_dashboard_test_workspaces"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("workspaces.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-SEEPHYS_UID: str = _workspaces_module().SEEPHYS_UID
+SEEPHYS_UID: str = workspaces.SEEPHYS_UID
 FIGURE_UIDS: tuple[str, ...] = (*SAMPLE_UIDS, SEEPHYS_UID)
 
 
@@ -133,7 +121,7 @@ def figure_workspace(root: Path) -> Path:
     """The home of the workspace described above, built under ``root`` on first call per process."""
     if "home" in _built:
         return _built["home"]
-    workspace = _workspaces_module().make_seeded_workspace(root / "figures-home")
+    workspace = workspaces.make_seeded_workspace(root / "figures-home")
     store = Store.open(workspace)
     selection = ProblemSelection(ids=FIGURE_UIDS)
     with RenderPool() as pool:  # one sandbox pool for every render: its start-up is most of a small job

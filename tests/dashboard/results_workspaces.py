@@ -13,8 +13,6 @@ SeePhys-like (untyped) item too.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,17 +20,7 @@ from core.store import Store
 from core.store.generations import GenerationRow
 from core.store.records import Aggregate, Run
 from core.workspace import Workspace
-
-
-def _workspaces_helper():
-    # By path, like the conftests: torch-fidelity's top-level `tests` package shadows ours.
-    name = "scigen_dashboard_test_workspaces"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("workspaces.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+from tests.dashboard import workspaces
 
 
 @dataclass(frozen=True)
@@ -193,6 +181,6 @@ def _evaluation(store: Store, run: MeasuredRun, label: str, aggregates: list[Agg
 
 
 def make_measured_workspace(home: Path) -> Workspace:
-    workspace = _workspaces_helper().make_seeded_workspace(home)
+    workspace = workspaces.make_seeded_workspace(home)
     add_measured_runs(workspace)
     return workspace

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import zipfile
@@ -12,13 +11,7 @@ import pytest
 
 from dashboard.charts import export as charts
 from dashboard.data import export as data
-
-_spec = importlib.util.spec_from_file_location(
-    "scigen_export_kitloader", Path(__file__).parents[1] / "core" / "export" / "kitloader.py"
-)
-_loader = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_loader)
-kit = _loader.load_kit()
+from tests.core.export import exportkit as kit
 
 
 @pytest.fixture(scope="module")

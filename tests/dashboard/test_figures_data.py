@@ -3,9 +3,7 @@ over a workspace with real generation and evaluation runs (figure_workspaces.py)
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,20 +12,7 @@ from PIL import Image
 
 from dashboard import thumbnails
 from dashboard.data import figures
-
-
-def _helper():
-    # By path: a top-level `tests` package from a dependency shadows ours.
-    name = "scigen_figure_workspaces"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("figure_workspaces.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fw = _helper()
+from tests.dashboard import figure_workspaces as fw
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from core.store import Store
 from core.store.downstream import parse_downstream_csv
 from core.workspace import Workspace
+from tests.dashboard import workspaces
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "downstream.py")
 OUTCOMES = """source,train_samples,benchmark,accuracy
@@ -34,21 +35,8 @@ def table_with(at: AppTest, column: str):
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
-def _workspaces():
-    import importlib.util
-    import sys
-
-    name = "scigen_dashboard_test_workspaces"
-    if name not in sys.modules:  # loaded by tests/pages/conftest.py; by path as a fallback
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "dashboard" / "workspaces.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 def _home_with_outcomes(tmp_path, monkeypatch):
-    workspace = _workspaces().make_seeded_workspace(tmp_path / "home")
+    workspace = workspaces.make_seeded_workspace(tmp_path / "home")
     Store.open(workspace).import_downstream("csv:outcomes.csv", parse_downstream_csv(OUTCOMES, "outcomes.csv"))
     monkeypatch.setenv("SCIGEN_HOME", str(workspace.home))
     return workspace
@@ -111,6 +99,6 @@ def test_upload_rejects_a_file_that_is_not_a_csv_and_imports_a_good_one(seeded_h
 @pytest.fixture
 def seeded_home_copy(tmp_path, monkeypatch):
     """A seeded workspace of this test's own (the test writes)."""
-    workspace = _workspaces().make_seeded_workspace(tmp_path / "home")
+    workspace = workspaces.make_seeded_workspace(tmp_path / "home")
     monkeypatch.setenv("SCIGEN_HOME", str(workspace.home))
     return workspace.home

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.dashboard import figure_workspaces as fw
 
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "explorer.py")
 
@@ -102,20 +102,6 @@ def test_changing_a_filter_goes_back_to_the_first_page(seeded_home):
 # ---- the gallery of a generation run's figures and the item view ----------------------------------
 
 
-def _figure_workspaces():
-    # By path: a top-level `tests` package from a dependency shadows ours.
-    name = "scigen_figure_workspaces"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).resolve().parents[1] / "dashboard" / "figure_workspaces.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fw = _figure_workspaces()
 
 
 @pytest.fixture(scope="module")

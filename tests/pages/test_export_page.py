@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.core.export import exportkit as kit
+
 PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "export.py")
-_spec = importlib.util.spec_from_file_location(
-    "scigen_export_kitloader", Path(__file__).parents[1] / "core" / "export" / "kitloader.py"
-)
-_loader = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_loader)
-kit = _loader.load_kit()
 
 
 @pytest.fixture(scope="module")

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 import core.cli
-
-_spec = importlib.util.spec_from_file_location(
-    "scigen_export_kitloader", Path(__file__).parents[1] / "export" / "kitloader.py"
-)
-_loader = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_loader)
-kit = _loader.load_kit()
+from tests.core.export import exportkit as kit
 
 
 @pytest.fixture(scope="module")

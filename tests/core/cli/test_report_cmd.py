@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
 import core.cli
-
-
-def _reportkit():
-    name = "scigen_reportkit"
-    if name not in sys.modules:
-        path = Path(__file__).parents[1] / "export" / "reportkit.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+from tests.core.export import reportkit
 
 
 @pytest.fixture
@@ -42,7 +30,7 @@ def test_help(scigen, tmp_path):
 
 
 def test_writes_one_html_file_with_the_chosen_runs_and_title(scigen, tmp_path):
-    workspace = _reportkit().copy_home(tmp_path / "home")
+    workspace = reportkit.copy_home(tmp_path / "home")
     out = tmp_path / "site" / "report.html"
     status, stdout, _ = scigen(
         workspace.home, "report", "--out", out, "--runs", "reference", "text-card", "--title", "Lab <week 3>"
@@ -56,7 +44,7 @@ def test_writes_one_html_file_with_the_chosen_runs_and_title(scigen, tmp_path):
 
 
 def test_user_errors_exit_2_with_one_line(scigen, tmp_path):
-    workspace = _reportkit().copy_home(tmp_path / "home")
+    workspace = reportkit.copy_home(tmp_path / "home")
     status, _, err = scigen(workspace.home, "report", "--out", tmp_path / "r.html", "--runs", "missing-run")
     assert status == 2 and "unknown run(s) 'missing-run'" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "r.html").exists()

@@ -1,14 +1,8 @@
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-_spec = importlib.util.spec_from_file_location("scigen_export_kitloader", Path(__file__).with_name("kitloader.py"))
-_loader = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_loader)
-kit = _loader.load_kit()
+from tests.core.export import exportkit as kit
 
 
 @pytest.fixture(scope="module")

@@ -4,28 +4,16 @@ every chart and thumbnail inlined, text escaped) built from offline runs and the
 from __future__ import annotations
 
 import base64
-import importlib.util
 import re
-import sys
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from core.export.report import ReportError, build_report, thumbnail_data_uri, write_report
 from core.store import Store
 from core.workspace import Workspace
-
-
-def _reportkit():
-    name = "scigen_reportkit"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("reportkit.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
+from tests.core.export import reportkit
 
 
 class _Sources(HTMLParser):
@@ -50,7 +38,7 @@ class _Sources(HTMLParser):
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> tuple[str, object]:
-    workspace = _reportkit().copy_home(tmp_path_factory.mktemp("report") / "home")
+    workspace = reportkit.copy_home(tmp_path_factory.mktemp("report") / "home")
     return build_report(Store.open(workspace), workspace, generated_at=datetime(2026, 1, 2, 3, 4, tzinfo=UTC))
 
 
@@ -100,7 +88,7 @@ def test_all_sections_and_figures_are_present(report):
 def test_gallery_inlines_small_thumbnails_with_pass_and_fail(report):
     document, page = report
     parsed = _parse(document)
-    kit = _reportkit()
+    kit = reportkit
     assert len(parsed.images) == page.thumbnails == 3 * len(kit.REPORT_UIDS) - 1  # one failed figure
     for uri in parsed.images:
         header, payload = uri.split(",", 1)
@@ -123,7 +111,7 @@ def test_text_is_escaped(report):
 
 
 def test_runs_filter_and_unknown_runs(tmp_path):
-    workspace = _reportkit().copy_home(tmp_path / "home")
+    workspace = reportkit.copy_home(tmp_path / "home")
     store = Store.open(workspace)
     document, page = build_report(store, workspace, runs=["reference"], title="Only <reference>")
     assert page.runs == 1 and "<title>Only &lt;reference&gt;</title>" in document

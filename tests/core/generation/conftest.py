@@ -3,13 +3,11 @@ clients with a temp cache and millisecond backoff, and problems built for the te
 
 Nothing here is autouse (other generation tests share this folder); model tests ask for
 ``model_env`` to run without the developer's keys and config. Plain helpers (scripts, replies,
-problems) live in ``generation_testkit.py``; this folder is put on ``sys.path`` so test modules
-can import it (a ``tests`` package installed in the virtualenv shadows ``tests.core...`` imports).
+problems) live in ``generation_testkit.py``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +18,6 @@ from core.models import LedgerEntry, ModelClient, ModelProfile, ProfileConfig, R
 from core.models.fake_server import FakeOpenAIServer
 from core.models.testing import FAST_RETRY, profile_for
 from core.sandbox import RenderPool, SandboxConfig
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 _PROVIDER_ENV = (
     "OPENAI_API_KEY",

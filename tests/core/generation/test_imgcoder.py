@@ -10,7 +10,16 @@ import time
 from collections.abc import Callable
 
 import pytest
-from generation_testkit import (
+from PIL import Image
+
+from core.generation import GeneratorSpec, complete_spec, create_generator
+from core.generation.imgcoder import ImgCoder, parse_critique, repair_message
+from core.generation.prompts import IMGCODER_PROMPTS, PROMPT_VERSION
+from core.models import FailureClass, ModelClient, ModelProfile, ProfileConfig, resolve_model
+from core.models.fake_server import FakeOpenAIServer, Fault, ReceivedRequest, ScriptedReply
+from core.sandbox import RenderPool
+from core.sandbox.models import ErrorClass
+from tests.core.generation.generation_testkit import (
     ANSWER,
     BROKEN_SCRIPT,
     ELEMENT,
@@ -24,15 +33,6 @@ from generation_testkit import (
     reply,
     run,
 )
-from PIL import Image
-
-from core.generation import GeneratorSpec, complete_spec, create_generator
-from core.generation.imgcoder import ImgCoder, parse_critique, repair_message
-from core.generation.prompts import IMGCODER_PROMPTS, PROMPT_VERSION
-from core.models import FailureClass, ModelClient, ModelProfile, ProfileConfig, resolve_model
-from core.models.fake_server import FakeOpenAIServer, Fault, ReceivedRequest, ScriptedReply
-from core.sandbox import RenderPool
-from core.sandbox.models import ErrorClass
 
 pytestmark = pytest.mark.usefixtures("model_env")
 

@@ -7,7 +7,6 @@ import io
 import time
 
 import pytest
-from generation_testkit import GOOD_SCRIPT, context, make_problem, run
 from PIL import Image
 
 import core.generation
@@ -25,6 +24,7 @@ from core.generation.text_card import (
 from core.problems import Problem
 from core.problems.sample import load_sample
 from core.sandbox import RenderPool
+from tests.core.generation.generation_testkit import GOOD_SCRIPT, context, make_problem, run
 
 
 @pytest.fixture(scope="module")

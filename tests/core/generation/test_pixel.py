@@ -6,7 +6,6 @@ import io
 from collections.abc import Callable
 
 import pytest
-from generation_testkit import ANSWER, ELEMENT, MULTIMODAL, QUESTION, QUIZ_TEXT, context, make_problem, run
 from PIL import Image
 
 from core.generation import GeneratorSpec, complete_spec, create_generator
@@ -14,6 +13,16 @@ from core.generation.pixel import InvalidImage, PixelGenerator, to_png
 from core.generation.prompts import PIXEL_PROMPT_VERSION
 from core.models import FailureClass, ModelClient, ModelProfile, ProfileConfig
 from core.models.fake_server import FakeOpenAIServer, Fault, solid_png
+from tests.core.generation.generation_testkit import (
+    ANSWER,
+    ELEMENT,
+    MULTIMODAL,
+    QUESTION,
+    QUIZ_TEXT,
+    context,
+    make_problem,
+    run,
+)
 
 pytestmark = pytest.mark.usefixtures("model_env")
 

@@ -3,30 +3,11 @@ evaluation runs (see tests/dashboard/figure_workspaces.py)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
 from core.store import Store
 from core.workspace import Workspace
-
-
-def _helper():
-    # By path: a top-level `tests` package from a dependency shadows ours.
-    name = "scigen_figure_workspaces"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).parents[2] / "dashboard" / "figure_workspaces.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-fw = _helper()
+from tests.dashboard import figure_workspaces as fw
 
 
 @pytest.fixture(scope="module")
