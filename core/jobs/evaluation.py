@@ -74,11 +74,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import logging
 import math
 import os
 import socket
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -101,7 +99,13 @@ from core.evaluation.base import (
 )
 from core.jobs.calls import CallTracker, current_problem
 from core.jobs.runs import JobError, ProblemSelection, RunSpecMismatch, code_version
-from core.jobs.saving import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_HEARTBEAT_S, DEFAULT_MAX_BATCH, call_row
+from core.jobs.saving import call_row
+from core.jobs.writer import (
+    DEFAULT_FLUSH_INTERVAL_S,
+    DEFAULT_HEARTBEAT_S,
+    DEFAULT_MAX_BATCH,
+    BackgroundWriter,
+)
 from core.models import BudgetGuard, LedgerEntry, ModelClient, ProfileConfig, ProfileError, ResponseCache
 from core.models import resolve_model as _resolve_model
 from core.models.errors import FailureClass
@@ -129,7 +133,6 @@ __all__ = [
     "store_evaluation_aggregates",
 ]
 
-log = logging.getLogger("scigen.jobs")
 
 NAME_SEPARATOR = EVALUATION_NAME_SEPARATOR
 MODEL_PARAMS: dict[str, tuple[str, ...]] = {"vqa": ("model", "grader"), "mmq": ("model", "grader")}
@@ -433,49 +436,44 @@ class _Pending:
         return len(self.items) + len(self.calls)
 
 
-class EvaluationWriter:
-    """Stores finished items in the background: one transaction every ``flush_interval_s`` or
-    ``max_batch`` items; a heartbeat keeps the progress row fresh. ``close`` flushes the rest and
-    re-raises a write error."""
+class EvaluationWriter(BackgroundWriter[_Pending]):
+    """Stores an evaluation run's finished items in the background (see ``core.jobs.writer``): one
+    transaction every ``flush_interval_s`` or ``max_batch`` items."""
 
     def __init__(
         self, store: Store, run_id: str, *, flush_interval_s: float = DEFAULT_FLUSH_INTERVAL_S,
         max_batch: int = DEFAULT_MAX_BATCH, heartbeat_s: float = DEFAULT_HEARTBEAT_S,
     ) -> None:
         self.store, self.run_id = store, run_id
-        self.flush_interval_s, self.max_batch, self.heartbeat_s = flush_interval_s, max(1, max_batch), heartbeat_s
-        self.flushes = 0
-        self.written = 0
-        self.error: BaseException | None = None
-        self._pending = _Pending()
-        self._condition = threading.Condition()
-        self._closing = False
-        self._thread = threading.Thread(target=self._loop, name=f"scigen-eval-writer-{run_id}", daemon=True)
-        self._thread.start()
+        super().__init__(
+            describe=f"scores of evaluation run {run_id}", flush_interval_s=flush_interval_s,
+            max_batch=max_batch, heartbeat_s=heartbeat_s,
+        )
 
     def put(
         self, item: EvaluationItemRow, answers: list[QuizAnswerRow], scores: list[JudgeScoreRow],
         values: list[MetricValueRow], calls: Sequence[ModelCallRow] = (),
     ) -> None:
-        self._raise_if_failed()
-        with self._condition:
-            self._pending.items[item.problem_uid] = (item, answers, scores, values)
-            self._pending.calls.extend(calls)
-            if len(self._pending.items) >= self.max_batch:
-                self._condition.notify()
+        def add(pending: _Pending) -> None:
+            pending.items[item.problem_uid] = (item, answers, scores, values)
+            pending.calls.extend(calls)
+
+        self._add(add)
 
     def put_calls(self, calls: Sequence[ModelCallRow]) -> None:
         """Calls of an item that is not stored (stopped by the budget; it runs again on resume)."""
-        self._raise_if_failed()
-        if calls:
-            with self._condition:
-                self._pending.calls.extend(calls)
+        if not calls:
+            self._raise_if_failed()
+            return
+        self._add(lambda pending: pending.calls.extend(calls))
 
-    def _raise_if_failed(self) -> None:
-        if self.error is not None:
-            raise self.error
+    def _empty(self) -> _Pending:
+        return _Pending()
 
-    def _flush(self, batch: _Pending) -> None:
+    def _units(self, batch: _Pending) -> int:
+        return len(batch.items)
+
+    def _flush(self, batch: _Pending) -> int:
         items = list(batch.items.values())
         self.store.save_evaluation(
             self.run_id,
@@ -485,39 +483,10 @@ class EvaluationWriter:
             [row for _, _, _, values in items for row in values],
             list({call.call_id: call for call in batch.calls}.values()),
         )
-        self.written += len(items)
-        self.flushes += 1
+        return len(items)
 
-    def _loop(self) -> None:
-        last_write = time.monotonic()
-        while True:
-            with self._condition:
-                if not self._closing and len(self._pending.items) < self.max_batch:
-                    self._condition.wait(self.flush_interval_s)
-                closing = self._closing
-                batch, self._pending = self._pending, _Pending()
-            try:
-                if len(batch):
-                    self._flush(batch)
-                    last_write = time.monotonic()
-                elif time.monotonic() - last_write >= self.heartbeat_s and not closing:
-                    self.store.touch_evaluation_progress(self.run_id)
-                    last_write = time.monotonic()
-            except BaseException as exc:  # noqa: BLE001 - reported to the job through put/close
-                log.error("storing scores of evaluation run %s failed: %s", self.run_id, exc)
-                self.error = exc
-                return
-            if closing:
-                with self._condition:
-                    if not len(self._pending):
-                        return
-
-    def close(self) -> None:
-        with self._condition:
-            self._closing = True
-            self._condition.notify()
-        self._thread.join()
-        self._raise_if_failed()
+    def _heartbeat(self) -> None:
+        self.store.touch_evaluation_progress(self.run_id)
 
 
 # ---- turning evaluator output into stored rows ----------------------------------------------------

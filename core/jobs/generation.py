@@ -50,7 +50,8 @@ from core.jobs.runs import (
     create_run,
     store_run_aggregates,
 )
-from core.jobs.saving import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_MAX_BATCH, ResultWriter
+from core.jobs.saving import ResultWriter
+from core.jobs.writer import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_MAX_BATCH
 from core.models import BudgetGuard, LedgerEntry, ModelClient, ProfileConfig, ResponseCache
 from core.models.errors import FailureClass
 from core.problems.models import Problem

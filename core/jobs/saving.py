@@ -1,33 +1,28 @@
 """Storing figures: image files under the workspace, records through the store, in batches.
 
 ``save_results`` writes a list of results in one transaction (image files first, so a stored
-row always points at a complete file). ``ResultWriter`` is what a running job uses: results are
-queued from the event loop and a writer thread stores them every ``flush_interval_s`` seconds or
-every ``max_batch`` results, each flush one short transaction, so DuckDB's single-writer cost
-never limits how fast figures are made and a dashboard in another process sees progress.
+row always points at a complete file). ``ResultWriter`` is what a running job uses: the
+background writer of ``core.jobs.writer`` over batches of results.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
-import threading
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.generation.base import FigureResult
+from core.jobs.writer import (
+    DEFAULT_FLUSH_INTERVAL_S,
+    DEFAULT_HEARTBEAT_S,
+    DEFAULT_MAX_BATCH,
+    BackgroundWriter,
+)
 from core.models.ledger import LedgerEntry
 from core.store import AttemptRow, GenerationRow, ModelCallRow, Store
 from core.workspace import Workspace
-
-log = logging.getLogger("scigen.jobs")
-
-DEFAULT_FLUSH_INTERVAL_S = 0.5
-DEFAULT_MAX_BATCH = 64
-DEFAULT_HEARTBEAT_S = 5.0
 
 
 def _sum(values: Iterable[int | float | None]) -> int | float | None:
@@ -218,11 +213,9 @@ class _Pending:
         return len(self.results) + len(self.loose_calls) + len(self.extra_calls)
 
 
-class ResultWriter:
-    """Stores results in the background: a flush every ``flush_interval_s`` or ``max_batch``
-    results, each one transaction; a heartbeat keeps the progress row fresh while nothing
-    finishes. Thread-safe ``put``; ``close`` flushes what is left and re-raises a write error.
-    """
+class ResultWriter(BackgroundWriter[_Pending]):
+    """Stores a generation run's results in the background (see ``core.jobs.writer``): a flush
+    every ``flush_interval_s`` or ``max_batch`` results, each one transaction."""
 
     def __init__(
         self,
@@ -236,86 +229,46 @@ class ResultWriter:
         heartbeat_s: float = DEFAULT_HEARTBEAT_S,
     ) -> None:
         self.store, self.workspace, self.run_id, self.run_name = store, workspace, run_id, run_name
-        self.flush_interval_s = flush_interval_s
-        self.max_batch = max(1, max_batch)
-        self.heartbeat_s = heartbeat_s
-        self.flushes = 0
-        self.written = 0
-        self.flush_seconds = 0.0
-        self.error: BaseException | None = None
-        self._pending = _Pending()
-        self._condition = threading.Condition()
-        self._closing = False
-        self._thread = threading.Thread(target=self._loop, name=f"scigen-writer-{run_id}", daemon=True)
-        self._thread.start()
+        super().__init__(
+            describe=f"results of run {run_id}", flush_interval_s=flush_interval_s, max_batch=max_batch,
+            heartbeat_s=heartbeat_s,
+        )
 
     def put(self, result: FigureResult, calls: Sequence[LedgerEntry] = ()) -> None:
         """Queue one finished problem with every call seen for it."""
-        self._raise_if_failed()
-        with self._condition:
-            self._pending.results.append(result)
+
+        def add(pending: _Pending) -> None:
+            pending.results.append(result)
             if calls:
-                self._pending.extra_calls.setdefault(result.problem_uid, []).extend(calls)
-            if len(self._pending.results) >= self.max_batch:
-                self._condition.notify()
+                pending.extra_calls.setdefault(result.problem_uid, []).extend(calls)
+
+        self._add(add)
 
     def put_calls(self, problem_uid: str | None, calls: Sequence[LedgerEntry]) -> None:
         """Queue calls without a figure record (a problem that will be generated again later)."""
-        self._raise_if_failed()
         if not calls:
+            self._raise_if_failed()
             return
-        with self._condition:
+
+        def add(pending: _Pending) -> None:
             if problem_uid is None:
-                self._pending.loose_calls.extend(calls)
+                pending.loose_calls.extend(calls)
             else:
-                self._pending.extra_calls.setdefault(problem_uid, []).extend(calls)
+                pending.extra_calls.setdefault(problem_uid, []).extend(calls)
 
-    def _raise_if_failed(self) -> None:
-        if self.error is not None:
-            raise self.error
+        self._add(add)
 
-    def _take(self) -> _Pending:
-        with self._condition:
-            taken, self._pending = self._pending, _Pending()
-        return taken
+    def _empty(self) -> _Pending:
+        return _Pending()
 
-    def _flush(self, batch: _Pending) -> None:
-        started = time.monotonic()
-        self.written += save_results(
+    def _units(self, batch: _Pending) -> int:
+        return len(batch.results)
+
+    def _flush(self, batch: _Pending) -> int:
+        return save_results(
             self.store, self.workspace, self.run_id, self.run_name, batch.results,
             extra_calls=batch.extra_calls, loose_calls=batch.loose_calls,
         )
-        self.flushes += 1
-        self.flush_seconds += time.monotonic() - started
 
-    def _loop(self) -> None:
-        last_write = time.monotonic()
-        while True:
-            with self._condition:
-                if not self._closing and len(self._pending.results) < self.max_batch:
-                    self._condition.wait(self.flush_interval_s)
-                closing = self._closing
-            batch = self._take()
-            try:
-                if len(batch):
-                    self._flush(batch)
-                    last_write = time.monotonic()
-                elif time.monotonic() - last_write >= self.heartbeat_s and not closing:
-                    self.store.touch_run_progress(self.run_id)
-                    last_write = time.monotonic()
-            except BaseException as exc:  # noqa: BLE001 - reported to the job through put/close
-                log.error("storing results of run %s failed: %s", self.run_id, exc)
-                self.error = exc
-                return
-            if closing:
-                with self._condition:
-                    if not len(self._pending):
-                        return
-
-    def close(self) -> None:
-        """Store everything queued, stop the thread; raises the write error if one happened."""
-        with self._condition:
-            self._closing = True
-            self._condition.notify()
-        self._thread.join()
-        self._raise_if_failed()
+    def _heartbeat(self) -> None:
+        self.store.touch_run_progress(self.run_id)
