@@ -100,6 +100,7 @@ from core.evaluation.base import (
 from core.jobs.calls import CallTracker, current_problem
 from core.jobs.runs import JobError, ProblemSelection, RunSpecMismatch, code_version
 from core.jobs.saving import call_row
+from core.jobs.workers import JobWorkers, close_quietly
 from core.jobs.writer import (
     DEFAULT_FLUSH_INTERVAL_S,
     DEFAULT_HEARTBEAT_S,
@@ -570,42 +571,21 @@ def _end(store: Store, run_id: str, state: str, reason: str | None, message: str
         pass
 
 
-def _close_quietly(writer: EvaluationWriter) -> None:
-    try:
-        writer.close()
-    except BaseException:  # noqa: BLE001 - the job is ending with another error already
-        pass
 
+class _Job(JobWorkers[tuple[Problem, FigureUnderTest]]):
+    """The workers of one evaluation job (see ``core.jobs.workers``)."""
 
-class _Job:
     def __init__(
         self, evaluator: FigureEvaluator, ctx: EvaluationContext, writer: EvaluationWriter, calls: CallTracker,
         items: list[tuple[Problem, FigureUnderTest]], max_cost_usd: float | None,
         on_item: Callable[[EvaluationItemDone], None] | None,
     ) -> None:
+        super().__init__(items, max_cost_usd)
         self.evaluator, self.ctx, self.writer, self.calls = evaluator, ctx, writer, calls
-        self.items, self.max_cost_usd, self.on_item = items, max_cost_usd, on_item
-        self.queue = list(reversed(items))
-        self.counts: Counter[str] = Counter()
-        self.stop_reason: str | None = None
-        self.stop_message = ""
+        self.on_item = on_item
 
-    async def run(self, concurrency: int) -> None:
-        workers = [asyncio.ensure_future(self._worker()) for _ in range(min(concurrency, len(self.items)))]
-        try:
-            await asyncio.gather(*workers)
-        except BaseException:
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            raise
-
-    async def _worker(self) -> None:
-        while self.queue and self.stop_reason is None:
-            problem, figure = self.queue.pop()
-            await self._work_on(problem, figure)
-
-    async def _work_on(self, problem: Problem, figure: FigureUnderTest) -> None:
+    async def _work_on(self, unit: tuple[Problem, FigureUnderTest]) -> None:
+        problem, figure = unit
         token = current_problem.set(problem.uid)
         began = time.monotonic()
         try:
@@ -624,12 +604,7 @@ class _Job:
             unique = {entry.call_id: entry for entry in (*output.ledger, *calls)}
             self.writer.put_calls([call_row(entry, problem.uid, None) for entry in unique.values()])
             status, error_class = "incomplete", BUDGET_EXCEEDED
-            if self.stop_reason is None:
-                self.stop_reason = "budget"
-                self.stop_message = (
-                    f"stopped on budget: the next call could pass --max-cost ${self.max_cost_usd:.4f}"
-                    if self.max_cost_usd is not None else "stopped on budget"
-                )
+            self.stop_on_budget()
         else:
             item, answers, scores, values, call_rows = item_rows(figure, output, calls, time.monotonic() - began)
             if failed:
@@ -645,7 +620,7 @@ class _Job:
             self.on_item(
                 EvaluationItemDone(
                     problem_uid=problem.uid, status=status, error_class=error_class, done=done,
-                    to_do=len(self.items), ok=self.counts["ok"], failed=done - self.counts["ok"],
+                    to_do=len(self.units), ok=self.counts["ok"], failed=done - self.counts["ok"],
                     cost_usd=self.calls.cost_usd,
                 )
             )
@@ -770,11 +745,11 @@ async def run_evaluation(
                 writer.close()
                 flushes = writer.flushes
             except (asyncio.CancelledError, KeyboardInterrupt):
-                _close_quietly(writer)
+                close_quietly(writer)
                 _end(store, run.run_id, "cancelled", "interrupted", "interrupted; rerun the same command to resume")
                 raise
             except BaseException as exc:
-                _close_quietly(writer)
+                close_quietly(writer)
                 _end(store, run.run_id, "failed", "error", f"{type(exc).__name__}: {exc}")
                 raise
         finally:

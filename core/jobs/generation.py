@@ -51,6 +51,7 @@ from core.jobs.runs import (
     store_run_aggregates,
 )
 from core.jobs.saving import ResultWriter
+from core.jobs.workers import JobWorkers, close_quietly
 from core.jobs.writer import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_MAX_BATCH
 from core.models import BudgetGuard, LedgerEntry, ModelClient, ProfileConfig, ResponseCache
 from core.models.errors import FailureClass
@@ -263,11 +264,11 @@ async def run_generation(
             await job.run(concurrency)
             writer.close()
         except (asyncio.CancelledError, KeyboardInterrupt):
-            _close_quietly(writer)
+            close_quietly(writer)
             _end(store, run_id, "cancelled", "interrupted", "interrupted; rerun the same command to resume")
             raise
         except BaseException as exc:
-            _close_quietly(writer)
+            close_quietly(writer)
             _end(store, run_id, "failed", "error", f"{type(exc).__name__}: {exc}")
             raise
     finally:
@@ -294,35 +295,16 @@ async def run_generation(
 
 
 
-class _Job:
-    """The workers of one job: each takes the next problem until none is left or the budget stops."""
+class _Job(JobWorkers[Problem]):
+    """The workers of one generation job (see ``core.jobs.workers``)."""
 
     def __init__(
         self, generator: Generator, ctx: GenerationContext, writer: ResultWriter, calls: CallTracker,
         to_do: list[Problem], max_cost_usd: float | None, on_problem: Callable[[ProblemDone], None] | None,
     ) -> None:
+        super().__init__(to_do, max_cost_usd)
         self.generator, self.ctx, self.writer, self.calls = generator, ctx, writer, calls
-        self.to_do, self.max_cost_usd, self.on_problem = to_do, max_cost_usd, on_problem
-        self.queue = list(reversed(to_do))
-        self.counts: Counter[str] = Counter()
-        self.stop_reason: str | None = None
-        self.stop_message = ""
-
-    async def run(self, concurrency: int) -> None:
-        workers = [asyncio.ensure_future(self._worker()) for _ in range(min(concurrency, len(self.to_do)))]
-        try:
-            await asyncio.gather(*workers)
-        except BaseException:
-            # A failed worker (e.g. the store cannot be written) or a cancelled job: stop the
-            # others before the pool and the writer go away.
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
-            raise
-
-    async def _worker(self) -> None:
-        while self.queue and self.stop_reason is None:
-            await self._work_on(self.queue.pop())
+        self.on_problem = on_problem
 
     async def _work_on(self, problem: Problem) -> None:
         token = current_problem.set(problem.uid)
@@ -339,12 +321,7 @@ class _Job:
         if _refused(result, calls):
             self.writer.put_calls(problem.uid, calls)  # the calls happened; the figure runs again on resume
             status = "incomplete"
-            if self.stop_reason is None:
-                self.stop_reason = "budget"
-                self.stop_message = (
-                    f"stopped on budget: the next call could pass --max-cost ${self.max_cost_usd:.4f}"
-                    if self.max_cost_usd is not None else "stopped on budget"
-                )
+            self.stop_on_budget()
         else:
             self.writer.put(result, calls)
             status = "ok" if result.status == "ok" and result.image is not None else "failed"
@@ -353,7 +330,7 @@ class _Job:
             self.on_problem(
                 ProblemDone(
                     problem_uid=problem.uid, status=status, error_class=None if status == "ok" else result.error_class,
-                    done=sum(self.counts.values()), to_do=len(self.to_do), ok=self.counts["ok"],
+                    done=sum(self.counts.values()), to_do=len(self.units), ok=self.counts["ok"],
                     failed=self.counts["failed"], cost_usd=self.calls.cost_usd,
                 )
             )
@@ -370,12 +347,6 @@ def _default_concurrency(generator: Generator, client: ModelClient | None) -> in
             pass
     return 2 * (os.cpu_count() or 2)
 
-
-def _close_quietly(writer: ResultWriter) -> None:
-    try:
-        writer.close()
-    except BaseException:  # noqa: BLE001 - the job is ending with another error already
-        pass
 
 
 def _end(store: Store, run_id: str, state: str, reason: str | None, message: str) -> None:
