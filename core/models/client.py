@@ -345,39 +345,19 @@ class ModelClient:
                 "mock": None if mock_response is None else repr(mock_response),
             },
         )
-        started_at, clock = now_utc(), time.monotonic()
-        base = {
-            "kind": "chat",
-            "profile": resolved.name,
-            "model": resolved.model,
-            "fingerprint": resolved.fingerprint(),
-            "cache_key": key,
-            "started_at": started_at,
-        }
-
-        reading = self.use_cache if use_cache is None else use_cache
-        if reading and self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None and isinstance(hit.get("text"), str):
-                entry = LedgerEntry(
-                    call_id=uuid.uuid4().hex,
-                    latency_s=time.monotonic() - clock,
-                    attempts=0,
-                    tokens_in=hit.get("tokens_in"),
-                    tokens_out=hit.get("tokens_out"),
-                    cost_usd=0.0,
-                    cached=True,
-                    ok=True,
-                    finish_reason=hit.get("finish_reason"),
-                    **base,
-                )
-                self._emit(entry)
-                return ChatResult(
-                    text=hit["text"],
-                    finish_reason=hit.get("finish_reason"),
-                    model=resolved.model,
-                    ledger=entry,
-                )
+        base, clock = self._ledger_base("chat", resolved, key)
+        hit = self._cache_hit(key, use_cache)
+        if hit is not None and isinstance(hit.get("text"), str):
+            entry = self._cache_hit_entry(
+                base, clock, tokens_in=hit.get("tokens_in"), tokens_out=hit.get("tokens_out"),
+                finish_reason=hit.get("finish_reason"),
+            )
+            return ChatResult(
+                text=hit["text"],
+                finish_reason=hit.get("finish_reason"),
+                model=resolved.model,
+                ledger=entry,
+            )
 
         reservation = self._reserve(
             resolved, base, clock, self._estimate_chat(resolved, checked, chosen_max_tokens)
@@ -385,19 +365,7 @@ class ModelClient:
         api_key = self._api_key(resolved, base, clock, reservation, mocked=mock_response is not None)
         litellm = litellm_module()
         timeout = float(timeout_s if timeout_s is not None else resolved.timeout_s)
-        call_args: dict[str, Any] = {
-            "model": resolved.model,
-            "messages": checked,
-            "timeout": timeout,
-            "max_retries": 0,  # retries are ours, bounded and classified
-            **params,
-        }
-        if resolved.api_base:
-            call_args["api_base"] = resolved.api_base
-        if api_key is not None:
-            call_args["api_key"] = api_key
-        if mock_response is not None:
-            call_args["mock_response"] = mock_response
+        call_args = self._call_args(resolved, timeout, api_key, mock_response, messages=checked, **params)
 
         def usable(response: Any) -> tuple[str, str | None, Any]:
             choices = getattr(response, "choices", None) or []
@@ -414,57 +382,20 @@ class ModelClient:
                 raise _Unusable(FailureClass.INVALID_RESPONSE, "the answer has no text content")
             return content, finish_reason, response
 
-        try:
-            outcome = await self._with_retries(
-                resolved,
-                lambda: litellm.acompletion(**call_args),
-                usable,
-                timeout=timeout,
-                max_retries=resolved.max_retries if max_retries is None else max_retries,
-                secrets=(api_key,),
-            )
-        except ModelCallError as error:
-            raise self._failed(error, base, clock, reservation) from None
-        except BaseException:  # cancelled (a job stopping): free the reservation, record nothing
-            self._release(reservation)
-            raise
-
+        outcome = await self._call(
+            resolved, base, clock, reservation, lambda: litellm.acompletion(**call_args), usable,
+            timeout=timeout, max_retries=max_retries, api_key=api_key,
+        )
         text, finish_reason, response = outcome.value
         usage = getattr(response, "usage", None)
         tokens_in = getattr(usage, "prompt_tokens", None)
         tokens_out = getattr(usage, "completion_tokens", None)
         cost = self._chat_cost(resolved, response, tokens_in, tokens_out)
-        if self.budget is not None and reservation is not None:
-            self.budget.settle(reservation, cost)
-        entry = LedgerEntry(
-            call_id=uuid.uuid4().hex,
-            latency_s=time.monotonic() - clock,
-            wait_s=outcome.wait_s,
-            attempts=outcome.attempts,
-            tokens_in=tokens_in,
-            tokens_out=tokens_out,
-            cost_usd=cost,
-            cached=False,
-            ok=True,
-            finish_reason=finish_reason,
-            retry_classes=outcome.retry_classes,
-            **base,
+        entry = self._answered(
+            base, clock, reservation, outcome, cost,
+            cached={"text": text, "finish_reason": finish_reason, "tokens_in": tokens_in, "tokens_out": tokens_out},
+            tokens_in=tokens_in, tokens_out=tokens_out, finish_reason=finish_reason,
         )
-        if self.cache is not None:
-            self._store(
-                key,
-                {
-                    "text": text,
-                    "finish_reason": finish_reason,
-                    "model": resolved.model,
-                    "tokens_in": tokens_in,
-                    "tokens_out": tokens_out,
-                    "cost_usd": cost,
-                    "fingerprint": resolved.fingerprint(),
-                    "created": started_at.isoformat(),
-                },
-            )
-        self._emit(entry)
         return ChatResult(text=text, finish_reason=finish_reason, model=resolved.model, ledger=entry)
 
     # ---- images ------------------------------------------------------------------------------
@@ -513,55 +444,24 @@ class ModelClient:
                 "mock": None if mock_response is None else base64.b64encode(mock_response).decode()[:64],
             },
         )
-        started_at, clock = now_utc(), time.monotonic()
-        base = {
-            "kind": "image",
-            "profile": resolved.name,
-            "model": resolved.model,
-            "fingerprint": resolved.fingerprint(),
-            "cache_key": key,
-            "started_at": started_at,
-        }
-        reading = self.use_cache if use_cache is None else use_cache
-        if reading and self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None and isinstance(hit.get("images_b64"), list):
-                images = [base64.b64decode(item) for item in hit["images_b64"]]
-                entry = LedgerEntry(
-                    call_id=uuid.uuid4().hex,
-                    latency_s=time.monotonic() - clock,
-                    attempts=0,
-                    images_out=len(images),
-                    cost_usd=0.0,
-                    cached=True,
-                    ok=True,
-                    **base,
-                )
-                self._emit(entry)
-                return ImageResult(
-                    images=images,
-                    revised_prompts=hit.get("revised_prompts") or [None] * len(images),
-                    model=resolved.model,
-                    ledger=entry,
-                )
+        base, clock = self._ledger_base("image", resolved, key)
+        hit = self._cache_hit(key, use_cache)
+        if hit is not None and isinstance(hit.get("images_b64"), list):
+            images = [base64.b64decode(item) for item in hit["images_b64"]]
+            entry = self._cache_hit_entry(base, clock, images_out=len(images))
+            return ImageResult(
+                images=images,
+                revised_prompts=hit.get("revised_prompts") or [None] * len(images),
+                model=resolved.model,
+                ledger=entry,
+            )
 
         reservation = self._reserve(resolved, base, clock, self._estimate_image(resolved, n, size, quality))
         api_key = self._api_key(resolved, base, clock, reservation, mocked=mock_response is not None)
         litellm = litellm_module()
         timeout = float(timeout_s if timeout_s is not None else resolved.timeout_s)
-        call_args: dict[str, Any] = {
-            "model": resolved.model,
-            "prompt": prompt,
-            "timeout": timeout,
-            "max_retries": 0,
-            **params,
-        }
-        if resolved.api_base:
-            call_args["api_base"] = resolved.api_base
-        if api_key is not None:
-            call_args["api_key"] = api_key
-        if mock_response is not None:
-            call_args["mock_response"] = f"data:image/png;base64,{base64.b64encode(mock_response).decode()}"
+        mock_url = None if mock_response is None else f"data:image/png;base64,{base64.b64encode(mock_response).decode()}"
+        call_args = self._call_args(resolved, timeout, api_key, mock_url, prompt=prompt, **params)
 
         async def invoke() -> tuple[Any, list[bytes]]:
             response = await litellm.aimage_generation(**call_args)
@@ -575,54 +475,24 @@ class ModelClient:
                 raise _Unusable(FailureClass.INVALID_RESPONSE, "the answer's image is not PNG/JPEG/WebP/GIF")
             return response, images
 
-        try:
-            outcome = await self._with_retries(
-                resolved,
-                invoke,
-                usable,
-                timeout=timeout,
-                max_retries=resolved.max_retries if max_retries is None else max_retries,
-                secrets=(api_key,),
-            )
-        except ModelCallError as error:
-            raise self._failed(error, base, clock, reservation) from None
-        except BaseException:  # cancelled (a job stopping): free the reservation, record nothing
-            self._release(reservation)
-            raise
-
+        outcome = await self._call(
+            resolved, base, clock, reservation, invoke, usable,
+            timeout=timeout, max_retries=max_retries, api_key=api_key,
+        )
         response, images = outcome.value
         revised = [getattr(item, "revised_prompt", None) for item in (getattr(response, "data", None) or [])]
         cost = self._image_cost(resolved, response, len(images), size, quality)
         usage = getattr(response, "usage", None)
-        if self.budget is not None and reservation is not None:
-            self.budget.settle(reservation, cost)
-        entry = LedgerEntry(
-            call_id=uuid.uuid4().hex,
-            latency_s=time.monotonic() - clock,
-            wait_s=outcome.wait_s,
-            attempts=outcome.attempts,
+        entry = self._answered(
+            base, clock, reservation, outcome, cost,
+            cached={
+                "images_b64": [base64.b64encode(image).decode("ascii") for image in images],
+                "revised_prompts": revised[: len(images)],
+            },
             images_out=len(images),
-            cost_usd=cost,
-            cached=False,
-            ok=True,
             tokens_in=getattr(usage, "input_tokens", None) or None,
             tokens_out=getattr(usage, "output_tokens", None) or None,
-            retry_classes=outcome.retry_classes,
-            **base,
         )
-        if self.cache is not None:
-            self._store(
-                key,
-                {
-                    "images_b64": [base64.b64encode(image).decode("ascii") for image in images],
-                    "revised_prompts": revised[: len(images)],
-                    "model": resolved.model,
-                    "cost_usd": cost,
-                    "fingerprint": resolved.fingerprint(),
-                    "created": started_at.isoformat(),
-                },
-            )
-        self._emit(entry)
         return ImageResult(
             images=images,
             revised_prompts=(revised + [None] * len(images))[: len(images)],
@@ -731,6 +601,123 @@ class ModelClient:
             )
             await asyncio.sleep(delay)
             wait_s += delay
+
+    # ---- one call's steps (chat and image alike) ---------------------------------------------
+
+    @staticmethod
+    def _ledger_base(kind: str, profile: ModelProfile, key: str) -> tuple[dict[str, Any], float]:
+        """The ledger fields every entry of this call shares, and the call's start on the monotonic clock."""
+        base = {
+            "kind": kind,
+            "profile": profile.name,
+            "model": profile.model,
+            "fingerprint": profile.fingerprint(),
+            "cache_key": key,
+            "started_at": now_utc(),
+        }
+        return base, time.monotonic()
+
+    def _cache_hit(self, key: str, use_cache: bool | None) -> dict[str, Any] | None:
+        reading = self.use_cache if use_cache is None else use_cache
+        return self.cache.get(key) if reading and self.cache is not None else None
+
+    def _cache_hit_entry(self, base: dict[str, Any], clock: float, **fields: Any) -> LedgerEntry:
+        """The ledger entry of an answer served from the cache (free, no request made)."""
+        entry = LedgerEntry(
+            call_id=uuid.uuid4().hex, latency_s=time.monotonic() - clock, attempts=0, cost_usd=0.0,
+            cached=True, ok=True, **fields, **base,
+        )
+        self._emit(entry)
+        return entry
+
+    @staticmethod
+    def _call_args(
+        profile: ModelProfile, timeout: float, api_key: str | None, mock_response: Any, **payload: Any
+    ) -> dict[str, Any]:
+        """LiteLLM's arguments: the payload and params, the profile's endpoint and key."""
+        call_args: dict[str, Any] = {
+            "model": profile.model,
+            "timeout": timeout,
+            "max_retries": 0,  # retries are ours, bounded and classified
+            **payload,
+        }
+        if profile.api_base:
+            call_args["api_base"] = profile.api_base
+        if api_key is not None:
+            call_args["api_key"] = api_key
+        if mock_response is not None:
+            call_args["mock_response"] = mock_response
+        return call_args
+
+    async def _call(
+        self,
+        profile: ModelProfile,
+        base: dict[str, Any],
+        clock: float,
+        reservation: BudgetReservation | None,
+        invoke: Callable[[], Coroutine[Any, Any, Any]],
+        usable: Callable[[Any], Any],
+        *,
+        timeout: float,
+        max_retries: int | None,
+        api_key: str | None,
+    ) -> _Outcome:
+        """The request with bounded, classified retries; a failure comes back with its ledger entry."""
+        try:
+            return await self._with_retries(
+                profile,
+                invoke,
+                usable,
+                timeout=timeout,
+                max_retries=profile.max_retries if max_retries is None else max_retries,
+                secrets=(api_key,),
+            )
+        except ModelCallError as error:
+            raise self._failed(error, base, clock, reservation) from None
+        except BaseException:  # cancelled (a job stopping): free the reservation, record nothing
+            self._release(reservation)
+            raise
+
+    def _answered(
+        self,
+        base: dict[str, Any],
+        clock: float,
+        reservation: BudgetReservation | None,
+        outcome: _Outcome,
+        cost: float | None,
+        *,
+        cached: dict[str, Any],
+        **fields: Any,
+    ) -> LedgerEntry:
+        """Settle the budget, cache the answer (``cached`` plus model, cost and provenance) and
+        emit the ledger entry of a successful call."""
+        if self.budget is not None and reservation is not None:
+            self.budget.settle(reservation, cost)
+        entry = LedgerEntry(
+            call_id=uuid.uuid4().hex,
+            latency_s=time.monotonic() - clock,
+            wait_s=outcome.wait_s,
+            attempts=outcome.attempts,
+            cost_usd=cost,
+            cached=False,
+            ok=True,
+            retry_classes=outcome.retry_classes,
+            **fields,
+            **base,
+        )
+        if self.cache is not None:
+            self._store(
+                base["cache_key"],
+                {
+                    **cached,
+                    "model": base["model"],
+                    "cost_usd": cost,
+                    "fingerprint": base["fingerprint"],
+                    "created": base["started_at"].isoformat(),
+                },
+            )
+        self._emit(entry)
+        return entry
 
     # ---- helpers -----------------------------------------------------------------------------
 
