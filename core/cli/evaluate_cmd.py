@@ -11,15 +11,15 @@ import argparse
 import asyncio
 import json
 import math
-import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
 from core.cli import CliError
+from core.cli.progress import JobBar, sigterm_cancels_job
 
 if TYPE_CHECKING:
     from core.evaluation.base import EvaluatorSpec
-    from core.jobs import EvaluationItemDone, EvaluationSummary
+    from core.jobs import EvaluationSummary
 
 METRIC_EVALUATORS = ("psnr", "ssim", "fid", "kid", "clip", "figure-facts")
 EXIT_BUDGET = 3
@@ -164,48 +164,10 @@ def _profiles(args: argparse.Namespace, specs: list[EvaluatorSpec]) -> Any:
     return ProfileConfig(config.path, profiles, config.errors, config.defaults)
 
 
-class _Bar:
-    """A tqdm bar on stderr per job (only on a terminal)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.bar: Any = None
-        self.name = ""
-
-    def start(self, to_do: int, skipped: int) -> None:
-        self.close()
-        if not self.enabled or to_do == 0:
-            return
-        from tqdm import tqdm
-
-        self.bar = tqdm(total=to_do, file=sys.stderr, desc=self.name, unit="fig", dynamic_ncols=True)
-        if skipped:
-            self.bar.write(f"resuming {self.name}: {skipped} figures already evaluated", file=sys.stderr)
-
-    def update(self, done: EvaluationItemDone) -> None:
-        if self.bar is not None:
-            self.bar.set_postfix(ok=done.ok, failed=done.failed, cost=f"${done.cost_usd:.4f}", refresh=False)
-            self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-
-async def _run_all(store, workspace, *, generation, specs, options, bar: _Bar, results: list) -> None:
+async def _run_all(store, workspace, *, generation, specs, options, bar: JobBar, results: list) -> None:
     from core.jobs import evaluation_label, run_evaluation
 
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    installed = False
-    if task is not None:
-        try:
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)  # stop like Ctrl-C: flush, record, exit
-            installed = True
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
-    try:
+    async with sigterm_cancels_job():  # stop like Ctrl-C: flush, record, exit
         for spec in specs:
             bar.name = f"{generation.name} · {evaluation_label(spec)}"
             summary = await run_evaluation(
@@ -216,9 +178,6 @@ async def _run_all(store, workspace, *, generation, specs, options, bar: _Bar, r
             results.append(summary)
             if summary.stop_reason == "budget":
                 break
-    finally:
-        if installed:
-            loop.remove_signal_handler(signal.SIGTERM)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
@@ -261,7 +220,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         "selection": selection, "concurrency": args.concurrency, "budget": budget, "use_cache": not args.no_cache,
         "retry_failed": args.retry_failed, "replace": args.replace, "profiles": profiles, "client": client,
     }
-    bar = _Bar(not args.no_progress)
+    bar = JobBar(not args.no_progress, resumed="figures already evaluated")
     results: list[EvaluationSummary] = []
     try:
         asyncio.run(_run_all(store, workspace, generation=generation, specs=specs, options=options, bar=bar,

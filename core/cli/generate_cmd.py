@@ -6,14 +6,14 @@ import argparse
 import asyncio
 import json
 import math
-import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
 from core.cli import CliError
+from core.cli.progress import JobBar, sigterm_cancels_job
 
 if TYPE_CHECKING:
-    from core.jobs import GenerationSummary, ProblemDone
+    from core.jobs import GenerationSummary
     from core.models import ProfileConfig
 
 OFFLINE_GENERATORS = ("reference", "text-card")
@@ -170,52 +170,11 @@ def build_spec(args: argparse.Namespace):  # -> (GeneratorSpec, ProfileConfig | 
         raise CliError(str(exc)) from None
 
 
-class _Bar:
-    """A tqdm bar on stderr (only on a terminal unless forced off)."""
-
-    def __init__(self, enabled: bool, run_name: str) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.run_name = run_name
-        self.bar: Any = None
-
-    def start(self, to_do: int, skipped: int) -> None:
-        if not self.enabled or to_do == 0:
-            return
-        from tqdm import tqdm
-
-        self.bar = tqdm(total=to_do, file=sys.stderr, desc=self.run_name, unit="fig", dynamic_ncols=True)
-        if skipped:
-            self.bar.write(f"resuming: {skipped} problems already done", file=sys.stderr)
-
-    def update(self, done: ProblemDone) -> None:
-        if self.bar is None:
-            return
-        self.bar.set_postfix(ok=done.ok, failed=done.failed, cost=f"${done.cost_usd:.4f}", refresh=False)
-        self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
-
-
 async def _run_with_signals(**options: Any) -> GenerationSummary:
     from core.jobs import run_generation
 
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    installed = False
-    if task is not None:
-        try:
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)  # stop like Ctrl-C: flush, record, exit
-            installed = True
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
-    try:
+    async with sigterm_cancels_job():  # stop like Ctrl-C: flush, record, exit
         return await run_generation(**options)
-    finally:
-        if installed:
-            loop.remove_signal_handler(signal.SIGTERM)
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -231,7 +190,7 @@ def run_generate(args: argparse.Namespace) -> int:
     selection = _selection(args)
     spec, config = build_spec(args)
     store, workspace = _open(args)
-    bar = _Bar(not args.no_progress, args.run)
+    bar = JobBar(not args.no_progress, args.run, resumed="problems already done")
     try:
         summary = asyncio.run(
             _run_with_signals(
