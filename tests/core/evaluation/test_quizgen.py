@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,30 +67,16 @@ def payload(quizzes: list[dict], elements: list[str] = GOOD_ELEMENTS, wrap: str 
     return wrap.format(json.dumps({"elements": elements, "quizzes": quizzes}))
 
 
-def run(coroutine):
-    return asyncio.run(coroutine)
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("OPENAI_API_KEY", "OPENAI_API_BASE", "OPENAI_BASE_URL", "SCIGEN_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SCIGEN_HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("model_env")
 
 
 @pytest.fixture
-def make_server() -> Iterator[Callable[..., FakeOpenAIServer]]:
-    started: list[FakeOpenAIServer] = []
+def server_defaults() -> dict:
+    return {"hang_s": 5}
 
-    def make(**options) -> FakeOpenAIServer:
-        server = FakeOpenAIServer(hang_s=5, **options).start()
-        started.append(server)
-        return server
 
-    yield make
-    for server in started:
-        server.stop()
+def run(coroutine):
+    return asyncio.run(coroutine)
 
 
 def client_for(server: FakeOpenAIServer, tmp_path: Path) -> ModelClient:

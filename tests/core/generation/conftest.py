@@ -19,47 +19,12 @@ from core.models.fake_server import FakeOpenAIServer
 from core.models.testing import FAST_RETRY, profile_for
 from core.sandbox import RenderPool, SandboxConfig
 
-_PROVIDER_ENV = (
-    "OPENAI_API_KEY",
-    "OPENAI_API_BASE",
-    "OPENAI_BASE_URL",
-    "ANTHROPIC_API_KEY",
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-    "SCIGEN_CONFIG",
-)
-
 
 @pytest.fixture(scope="session")
 def render_pool() -> Iterator[RenderPool]:
     """One warm sandbox for the whole session (starting one takes a second or two)."""
     with RenderPool(SandboxConfig(workers=2)) as pool:
         yield pool
-
-
-@pytest.fixture
-def model_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No provider keys or config from the developer's shell; cwd and $SCIGEN_HOME in a temp dir."""
-    for name in _PROVIDER_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SCIGEN_HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def make_server() -> Iterator[Callable[..., FakeOpenAIServer]]:
-    """Start loopback OpenAI-compatible servers; all are stopped at the end of the test."""
-    started: list[FakeOpenAIServer] = []
-
-    def make(**options: Any) -> FakeOpenAIServer:
-        options.setdefault("hang_s", 10)
-        server = FakeOpenAIServer(**options).start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
 
 
 @pytest.fixture

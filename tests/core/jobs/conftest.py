@@ -15,18 +15,16 @@ from core.store import Store
 from core.workspace import Workspace
 from tests.core.jobs.jobkit import make_problem, scripted_reply
 
-_PROVIDER_ENV = ("OPENAI_API_KEY", "OPENAI_API_BASE", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "GEMINI_API_KEY",
-                 "GOOGLE_API_KEY", "SCIGEN_CONFIG")
-
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in _PROVIDER_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SCIGEN_HOME", str(tmp_path / "home"))
+def clean_env(model_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def server_defaults() -> dict[str, Any]:
+    return {"reply": scripted_reply}
 
 
 @pytest.fixture
@@ -58,22 +56,6 @@ def render_pool() -> Iterator[Any]:
 
     with RenderPool() as pool:
         yield pool
-
-
-@pytest.fixture
-def make_server() -> Iterator[Callable[..., FakeOpenAIServer]]:
-    started: list[FakeOpenAIServer] = []
-
-    def make(**options: Any) -> FakeOpenAIServer:
-        options.setdefault("reply", scripted_reply)
-        options.setdefault("hang_s", 10)
-        server = FakeOpenAIServer(**options).start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
 
 
 @pytest.fixture

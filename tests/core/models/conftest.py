@@ -3,7 +3,7 @@ and a client with a temp cache and millisecond backoff (keeps the suite fast).""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,24 +13,10 @@ from core.models import LedgerEntry, ModelClient, ResponseCache
 from core.models.fake_server import FakeOpenAIServer
 from core.models.testing import FAST_RETRY
 
-_PROVIDER_ENV = (
-    "OPENAI_API_KEY",
-    "OPENAI_API_BASE",
-    "OPENAI_BASE_URL",
-    "ANTHROPIC_API_KEY",
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-    "SCIGEN_CONFIG",
-)
-
 
 @pytest.fixture(autouse=True)
-def clean_model_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No provider keys or config from the developer's shell; cwd and $SCIGEN_HOME in a temp dir."""
-    for name in _PROVIDER_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SCIGEN_HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
+def clean_model_env(model_env: None) -> None:
+    """Every model test runs without the developer's keys and config (see tests/core/conftest.py)."""
 
 
 @pytest.fixture
@@ -40,20 +26,8 @@ def server() -> Iterator[FakeOpenAIServer]:
 
 
 @pytest.fixture
-def make_server() -> Iterator[Callable[..., FakeOpenAIServer]]:
-    """Start servers with custom options; all are stopped at the end of the test."""
-    started: list[FakeOpenAIServer] = []
-
-    def make(**options: Any) -> FakeOpenAIServer:
-        options.setdefault("hang_s", 10)
-        options.setdefault("reply", "pong")
-        fake = FakeOpenAIServer(**options).start()
-        started.append(fake)
-        return fake
-
-    yield make
-    for fake in started:
-        fake.stop()
+def server_defaults() -> dict[str, Any]:
+    return {"reply": "pong"}
 
 
 @pytest.fixture
