@@ -79,23 +79,6 @@ class QuizGenerationRow(BaseModel):
     cost_usd: float | None = None
 
 
-AUDIT_COLUMNS: tuple[str, ...] = (
-    "problem_uid",
-    "quiz_index",
-    "model",
-    "question",
-    "options_json",
-    "correct_option",
-    "shuffles",
-    "n_correct",
-    "n_errors",
-    "flagged",
-    "seeds",
-    "answers_json",
-    "prompt",
-    "cost_usd",
-    "audited_at",
-)
 _AUDIT_SCHEMA = pa.schema(
     [
         ("problem_uid", pa.string()),
@@ -115,17 +98,7 @@ _AUDIT_SCHEMA = pa.schema(
         ("audited_at", pa.timestamp("us")),
     ]
 )
-_GENERATION_COLUMNS: tuple[str, ...] = (
-    "problem_uid",
-    "model",
-    "prompt",
-    "n_quizzes",
-    "n_elements",
-    "attempts",
-    "issues_json",
-    "cost_usd",
-    "generated_at",
-)
+AUDIT_COLUMNS: tuple[str, ...] = tuple(_AUDIT_SCHEMA.names)
 _GENERATION_SCHEMA = pa.schema(
     [
         ("problem_uid", pa.string()),
@@ -139,6 +112,7 @@ _GENERATION_SCHEMA = pa.schema(
         ("generated_at", pa.timestamp("us")),
     ]
 )
+_GENERATION_COLUMNS: tuple[str, ...] = tuple(_GENERATION_SCHEMA.names)
 
 # An audit is current while the stored quiz is the one audited.
 _CURRENT = """
