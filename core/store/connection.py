@@ -21,6 +21,7 @@ while another process's fresh announcement is there. Within one process, operati
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import random
@@ -114,6 +115,15 @@ def _discard_host(host: _Host) -> None:
         host.connection.close()
     except duckdb.Error:
         pass
+
+
+@atexit.register
+def _close_host_at_exit() -> None:
+    # Left to interpreter teardown, the instance can outlive DuckDB's module (a daemon thread,
+    # e.g. the models loop, is still alive then) and its bindings print "nanobind: leaked ...".
+    host = _host
+    if host is not None and host.pid == os.getpid():
+        _discard_host(host)
 
 
 def _path_lock(path: Path) -> threading.Lock:

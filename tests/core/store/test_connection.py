@@ -95,3 +95,26 @@ def test_aggregate_records_are_validated() -> None:
         Aggregate(metric="rinv", value=1.0, scope="subject")
     with pytest.raises(ValueError, match="finite"):
         Aggregate(metric="fid", value=float("nan"))
+
+
+# A CLI job's process at exit: a store used, a daemon thread still running (as LiteLLM's workers
+# and the models loop are).
+EXITING_JOB = """
+import threading, time
+from core.store import Store
+store = Store.open()
+store.schema_version()
+threading.Thread(target=lambda held=store: time.sleep(600), daemon=True).start()
+"""
+
+
+def test_a_process_exits_without_duckdb_leak_reports(workspace: Workspace) -> None:
+    """DuckDB's bindings print "nanobind: leaked ..." when its instance outlives the module at
+    interpreter exit; every `scigen` run would end with that noise."""
+    finished = subprocess.run(
+        [sys.executable, "-c", EXITING_JOB], capture_output=True, text=True, timeout=120,
+        cwd=Path(__file__).resolve().parents[3], env={**os.environ, "SCIGEN_HOME": str(workspace.home)},
+    )
+
+    assert finished.returncode == 0, finished.stderr
+    assert "leaked" not in finished.stderr, finished.stderr[:2000]
