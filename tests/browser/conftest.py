@@ -106,6 +106,7 @@ class AppPage:
         self.server = server
         self.page_errors: list[str] = []
         self.offline_attempts: list[str] = []
+        self.runs = driver.ScriptRuns(page)
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
         driver.keep_offline(page, self.offline_attempts)
 
@@ -117,14 +118,15 @@ class AppPage:
     def rerun_after(self, action) -> None:
         """Do ``action`` (a click, a key press) and wait for the script run it starts to finish.
 
-        A latch set by a MutationObserver notes the run starting, so a run that starts late, or
-        ends before we look, is never mistaken for "already done"."""
-        self.page.evaluate(driver.WATCH_RUNS_JS)
+        The server's own "run finished" message is awaited (see driver.ScriptRuns), so a run that
+        starts late, or ends before we look, is never mistaken for "already done"."""
+        before = self.runs.finished
         action()
-        try:
-            self.page.wait_for_function("() => window.__scigenRunsStarted > 0", timeout=driver.PAGE_DONE_TIMEOUT_MS)
-        except Exception as exc:
-            raise AssertionError(f"{self.page.url}: the action started no script run ({exc})") from None
+        if not self.runs.wait_for_more_than(before):
+            raise AssertionError(
+                f"{self.page.url}: the action finished no script run within "
+                f"{driver.PAGE_DONE_TIMEOUT_MS} ms;\nserver log:\n{self.server.log_tail()}"
+            )
         self.wait_until_done()
 
     def wait_until_done(self) -> None:

@@ -51,18 +51,17 @@ PAGE_DONE_JS = """() => {
   return heading !== null && heading.getBoundingClientRect().height > 0;
 }"""
 
-# Counts script runs that start from now on (see AppPage.rerun_after in conftest.py).
-WATCH_RUNS_JS = """() => {
-  window.__scigenRunsStarted = 0;
-  if (window.__scigenRunObserver) window.__scigenRunObserver.disconnect();
-  // Any change of the attribute means a run started (a fast run may flip it there and back
-  // before the observer is called, so the current value proves nothing).
-  window.__scigenRunObserver = new MutationObserver((mutations) => {
-    window.__scigenRunsStarted += mutations.length;
-  });
-  window.__scigenRunObserver.observe(document.documentElement,
-    {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
-}"""
+# Resolves once nothing in the page has changed for ``quietMs`` (at most ``capMs``): the frontend
+# applies a finished run's messages asynchronously, a few milliseconds after they arrive.
+SETTLED_JS = """([quietMs, capMs]) => new Promise((resolve) => {
+  let timer = setTimeout(done, quietMs);
+  const cap = setTimeout(done, capMs);
+  const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quietMs); });
+  observer.observe(document.documentElement, {attributes: true, childList: true, subtree: true, characterData: true});
+  function done() { observer.disconnect(); clearTimeout(timer); clearTimeout(cap); resolve(true); }
+})"""
+SETTLE_QUIET_MS = 200
+SETTLE_CAP_MS = 3_000
 
 
 def chromium_missing_reason() -> str | None:
@@ -227,6 +226,47 @@ def keep_offline(page, attempted: list[str]) -> None:
 
 def wait_until_done(page, timeout_ms: int = PAGE_DONE_TIMEOUT_MS) -> None:
     page.wait_for_function(PAGE_DONE_JS, timeout=timeout_ms, polling=100)
+
+
+class ScriptRuns:
+    """Counts the script runs the server has finished for one tab, read off Streamlit's websocket.
+
+    The DOM cannot tell whether a click started a run: React batches a fast run's "running" and
+    "notRunning" into one render, so ``data-test-script-state`` may never change (seen on the
+    sidebar switch Compare → Generate, about one time in ten). Every run ends with a
+    ``script_finished`` ForwardMsg; a run cut short for a rerun is not counted, the rerun is."""
+
+    def __init__(self, page) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self._forward_msg = ForwardMsg
+        self._page = page
+        self.finished = 0
+        page.on("websocket", lambda socket: socket.on("framereceived", self._on_frame))
+
+    def _on_frame(self, payload) -> None:
+        if isinstance(payload, str):
+            return
+        message = self._forward_msg()
+        try:
+            message.ParseFromString(payload)
+        except Exception:  # not a ForwardMsg (nothing else uses the socket today)
+            return
+        if message.WhichOneof("type") == "script_finished" and (
+            message.script_finished != self._forward_msg.FINISHED_EARLY_FOR_RERUN
+        ):
+            self.finished += 1
+
+    def wait_for_more_than(self, count: int, timeout_ms: int = PAGE_DONE_TIMEOUT_MS) -> bool:
+        """Whether more than ``count`` runs finished within ``timeout_ms``; once they have, the
+        page is left to apply what the run sent."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while self.finished <= count:
+            if time.monotonic() > deadline:
+                return False
+            self._page.wait_for_timeout(50)  # lets Playwright deliver the socket's frames
+        self._page.evaluate(SETTLED_JS, [SETTLE_QUIET_MS, SETTLE_CAP_MS])
+        return True
 
 
 def save_screenshot(page, name: str, directory: Path = SCREENSHOT_DIR) -> Path:

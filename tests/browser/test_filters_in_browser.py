@@ -41,14 +41,12 @@ def _choose(app, key: str, option: str) -> None:
 
 
 def _download_csv(app, button) -> list[dict[str, str]]:
-    app.page.evaluate(driver.WATCH_RUNS_JS)
+    before = app.runs.finished
     with app.page.expect_download() as download:
         button.click()
     data = download.value.path().read_bytes().decode("utf-8-sig")
-    try:  # a download button reruns the script unless it is set to on_click="ignore"
-        app.page.wait_for_function("() => window.__scigenRunsStarted > 0", timeout=1500)
-    except Exception:
-        pass
+    # A download button reruns the script unless it is set to on_click="ignore": let that run end.
+    app.runs.wait_for_more_than(before, timeout_ms=1500)
     app.wait_until_done()
     return list(csv.DictReader(io.StringIO(data)))
 
