@@ -27,6 +27,7 @@ copy (``export_workspace(dest)``).
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from pathlib import Path
@@ -170,7 +171,9 @@ def export_workspace(dest: Path) -> Workspace:
     """A copy of the built workspace at ``dest`` (built once per test session)."""
     global _TEMPLATE
     if _TEMPLATE is None:
-        template = Path(tempfile.mkdtemp(prefix="scigen-export-kit-")) / "home"
+        root = Path(tempfile.mkdtemp(prefix="scigen-export-kit-"))
+        atexit.register(shutil.rmtree, root, True)
+        template = root / "home"
         build(template)
         _TEMPLATE = template
     shutil.copytree(_TEMPLATE, dest)

@@ -147,7 +147,8 @@ def test_correct_letters_are_spread(sample):
 
 
 # One helper process renders every script, each in its own empty folder with the Agg backend, and
-# reports per script whether figure.png exists and is not blank. (The sandbox will replace this.)
+# reports per script whether figure.png exists and is not blank: the scripts are checked apart
+# from the sandbox, so a sandbox bug cannot hide a broken gold script.
 RENDERER = r"""
 import json, os, sys, tempfile, traceback
 import matplotlib
@@ -186,7 +187,8 @@ for pid, code in scripts.items():
 @pytest.mark.slow
 def test_every_reference_script_renders_a_non_blank_png(sample, tmp_path):
     scripts = {p.id: p.reference_code for p in sample}
-    env = {**os.environ, "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    # TMPDIR: the per-script folders land in tmp_path, which pytest cleans up.
+    env = {**os.environ, "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(tmp_path / "mpl"), "TMPDIR": str(tmp_path)}
     proc = subprocess.run(
         [sys.executable, "-c", RENDERER],
         input=json.dumps(scripts),
