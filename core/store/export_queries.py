@@ -34,3 +34,15 @@ def evaluation_sources(cursor: duckdb.DuckDBPyConnection, generation_run_id: str
     for column in ("items", "quiz_answers", "judge_scores", "metric_values"):
         frame[column] = frame[column].astype("int64")
     return frame.reindex(columns=list(EVALUATION_SOURCE_COLUMNS))
+
+
+def quiz_answer_counts(cursor: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Quiz answers stored for each generation run, over all its evaluation runs (runs with none
+    are absent): which runs an export can filter on quiz results, in one query."""
+    rows = cursor.execute(
+        """SELECT r.parent_run_id, count(*)
+           FROM runs r JOIN quiz_answers a ON a.run_id = r.run_id
+           WHERE r.kind = 'evaluation' AND r.parent_run_id IS NOT NULL
+           GROUP BY r.parent_run_id"""
+    ).fetchall()
+    return {str(run_id): int(count) for run_id, count in rows}

@@ -588,6 +588,13 @@ class Store:
         with self._reading() as cursor:
             return export_queries.evaluation_sources(cursor, generation_run_id)
 
+    def quiz_answer_counts(self) -> dict[str, int]:
+        """Generation run_id -> quiz answers stored over all its evaluation runs (none: absent)."""
+        from core.store import export_queries
+
+        with self._reading() as cursor:
+            return export_queries.quiz_answer_counts(cursor)
+
     # figure pages: a generation run's figures with outcomes, one figure's scores ----------------
 
     def figure_outcomes(

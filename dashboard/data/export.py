@@ -45,13 +45,9 @@ def _generation_runs(key: tuple[str, str]) -> list[str]:
     """Run names, those with quiz answers first (the only ones an export can select from), so the
     page opens on content rather than on a "run an evaluation first" message."""
     runs = store().list_runs("generation")
-
-    def has_quiz_answers(run_id: str) -> bool:
-        sources = store().evaluation_sources(run_id)
-        return not sources.empty and int(sources["quiz_answers"].sum()) > 0
-
+    answered = store().quiz_answer_counts()
     named = sorted(zip(runs["name"].astype(str), runs["run_id"].astype(str), strict=True))
-    return [name for name, run_id in sorted(named, key=lambda pair: not has_quiz_answers(pair[1]))]
+    return [name for name, run_id in sorted(named, key=lambda pair: not answered.get(pair[1]))]
 
 
 def generation_runs() -> list[str]:

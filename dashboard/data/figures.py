@@ -499,14 +499,17 @@ def comparison_from(outcomes: pd.DataFrame, run_names: Mapping[str, str], *, onl
     ``run_names`` maps run_id -> name in the order to show."""
     names = list(run_names.values())
     columns = ["UID", "Subject", "Image type", *names, "Disagree"]
+    # One pass over the rows (a groupby builds a frame per problem: ~0.8 s for 1,387 problems).
+    figures_by_uid: dict[str, dict[str, Any]] = {}
+    for figure in outcomes.itertuples(index=False):
+        figures_by_uid.setdefault(figure.problem_uid, {})[figure.run_id] = figure
     rows = []
-    for uid, group in outcomes.groupby("problem_uid", sort=False):
-        by_run = {row.run_id: row for row in group.itertuples(index=False)}
+    for uid, by_run in figures_by_uid.items():
         if set(by_run) != set(run_names):
             continue  # drawn by only some of the runs: nothing to compare
-        first = group.iloc[0]
-        subject = first["subject"] if isinstance(first["subject"], str) else "unknown problem"
-        row: dict[str, Any] = {"UID": uid, "Subject": subject, "Image type": image_type_label(first["image_type"], subject)}
+        first = next(iter(by_run.values()))
+        subject = first.subject if isinstance(first.subject, str) else "unknown problem"
+        row: dict[str, Any] = {"UID": uid, "Subject": subject, "Image type": image_type_label(first.image_type, subject)}
         statuses, passed = [], []
         for run_id, name in run_names.items():
             figure = by_run[run_id]

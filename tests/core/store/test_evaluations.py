@@ -186,3 +186,14 @@ def test_run_items_of_a_generation_run_come_from_its_evaluation_runs(runs: Store
     assert listing["name"].tolist() == ["gen · vqa:vision", "gen · ssim"]
     assert listing["parent_name"].tolist() == ["gen", "gen"] and listing["items"].tolist() == [2, 2]
     assert runs.evaluation_runs("other").empty
+
+
+def test_quiz_answer_counts_sum_a_generation_runs_evaluation_runs(runs: Store) -> None:
+    assert runs.quiz_answer_counts() == {}  # 'ev' holds no answers yet
+    runs.save_evaluation("ev", [item(UIDS[0])], answers(UIDS[0], (True, False, True)))
+    _evaluation(runs, "ev2", "gen · vqa:other")
+    runs.save_evaluation("ev2", [item(UIDS[1])], answers(UIDS[1], (True, True)))
+    _evaluation(runs, "ev-ssim", "gen · ssim")
+    runs.save_evaluation("ev-ssim", [item(UIDS[0])], (), (), [MetricValueRow(problem_uid=UIDS[0], metric="ssim", value=0.5)])
+
+    assert runs.quiz_answer_counts() == {"gen": 5}
