@@ -13,7 +13,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
-from scipy import stats
 
 MIN_RUNS = 3
 
@@ -65,6 +64,10 @@ def correlate(
             raise CorrelationError(
                 f"{name} is the same ({values[0]:g}) for all {len(values)} runs: no correlation"
             )
+    # Imported here: scipy.stats costs ~0.7 s, which every dashboard page importing this module
+    # (through the leaderboard data) would otherwise pay at the server's first request.
+    from scipy import stats
+
     pearson = stats.pearsonr(xs, ys)
     spearman = stats.spearmanr(xs, ys)
     return Correlation(
