@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import core.cli
 from core.evaluation.stats import aggregate_figures, build_figure_table
 from core.problems.models import Problem, Quiz
 from core.store import Run, Store, load_reported_results
@@ -28,23 +27,9 @@ MEASURED = {
 }
 
 
-def _runner(monkeypatch, capsys, home):
-    """Run ``scigen --home HOME ARGS`` with only this module's verbs; returns (status, out, err)."""
-    monkeypatch.setattr(core.cli, "VERB_MODULES", ("core.cli.analysis_cmd",))
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = core.cli.main(["--home", str(home), *map(str, args)])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    run.store = lambda: Store.open(Workspace.from_env(home))
-    return run
-
-
 @pytest.fixture
-def scigen(monkeypatch, tmp_path, capsys):
-    return _runner(monkeypatch, capsys, tmp_path / "home")
+def scigen(scigen_with, tmp_path):
+    return scigen_with("core.cli.analysis_cmd", tmp_path / "home")
 
 
 def _problem(index: int) -> Problem:
@@ -122,8 +107,8 @@ def seeded_home(tmp_path_factory):
 
 
 @pytest.fixture
-def seeded(monkeypatch, capsys, seeded_home):
-    return _runner(monkeypatch, capsys, seeded_home)
+def seeded(scigen_with, seeded_home):
+    return scigen_with("core.cli.analysis_cmd", seeded_home)
 
 
 def test_help(scigen, capsys):

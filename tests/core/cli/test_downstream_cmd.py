@@ -6,10 +6,6 @@ import json
 
 import pytest
 
-import core.cli
-from core.store import Store
-from core.workspace import Workspace
-
 OUTCOMES = """source,train_samples,benchmark,accuracy
 Gemini-ImgCoder,1000,GEO3K,62.0
 Gemini-ImgCoder,10000,GEO3K,65.0
@@ -18,18 +14,8 @@ Qwen-Image,1000,GEO3K,61.0
 
 
 @pytest.fixture
-def scigen(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(core.cli, "VERB_MODULES", ("core.cli.downstream_cmd",))
-    home = tmp_path / "home"
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = core.cli.main(["--home", str(home), *map(str, args)])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    run.store = lambda: Store.open(Workspace.from_env(home))
-    return run
+def scigen(scigen_with, tmp_path):
+    return scigen_with("core.cli.downstream_cmd", tmp_path / "home")
 
 
 def test_help_lists_the_verbs(scigen):

@@ -7,32 +7,15 @@ from pathlib import Path
 
 import pytest
 
-import core.cli
 from core.models.fake_server import FakeOpenAIServer
-from core.store import Store
-from core.workspace import Workspace
 from tests.core.jobs.evalkit import BROKEN_FAILED, EVAL_UIDS, VisionScript, copy_home, eval_problems
 
 
 @pytest.fixture
-def scigen(monkeypatch, tmp_path, capsys):
-    """Run ``scigen --home <copy of the generated workspace> ARGS`` with only the evaluate verb."""
-    for name in ("OPENAI_API_KEY", "OPENAI_API_BASE", "OPENAI_BASE_URL", "SCIGEN_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
+def scigen(scigen_with, model_env, monkeypatch, tmp_path):
+    """``scigen --home <copy of the generated workspace> ARGS`` with only the evaluate verb."""
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(core.cli, "VERB_MODULES", ("core.cli.evaluate_cmd",))
-    home = copy_home(tmp_path / "home").home
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = core.cli.main(["--home", str(home), *map(str, args)])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    run.home = home
-    run.store = lambda: Store.open(Workspace.from_env(home))
-    return run
+    return scigen_with("core.cli.evaluate_cmd", copy_home(tmp_path / "home").home)
 
 
 def write_config(path: Path, server: FakeOpenAIServer, *names: str, temperature: float | None = None) -> Path:

@@ -7,7 +7,6 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-import core.cli
 from tests.core.export import exportkit as kit
 
 
@@ -17,16 +16,8 @@ def home(tmp_path_factory):
 
 
 @pytest.fixture
-def scigen(monkeypatch, home, capsys):
-    monkeypatch.setattr(core.cli, "VERB_MODULES", ("core.cli.export_cmd",))
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = core.cli.main(["--home", str(home), *map(str, args)])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
+def scigen(scigen_with, home):
+    return scigen_with("core.cli.export_cmd", home)
 
 
 def test_help_lists_the_options(scigen, capsys):

@@ -9,32 +9,16 @@ import pytest
 import core.cli
 from core.models.fake_server import FakeOpenAIServer
 from core.problems.sample import load_sample
-from core.store import Store
-from core.workspace import Workspace
 from tests.core.jobs.jobkit import make_problem, scripted_reply
 
 SECRET = "sk-test-very-secret-0123456789"
 
 
 @pytest.fixture
-def scigen(monkeypatch, tmp_path, capsys):
-    """Run ``scigen --home <tmp> ARGS`` with only this module's verbs; returns (status, out, err)."""
-    for name in ("OPENAI_API_KEY", "OPENAI_API_BASE", "OPENAI_BASE_URL", "SCIGEN_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
+def scigen(scigen_with, model_env, monkeypatch, tmp_path):
+    """``scigen --home <tmp> ARGS`` with only the generate verb."""
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(core.cli, "VERB_MODULES", ("core.cli.generate_cmd",))
-    home = tmp_path / "home"
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = core.cli.main(["--home", str(home), *map(str, args)])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    run.home = home
-    run.store = lambda: Store.open(Workspace.from_env(home))
-    return run
+    return scigen_with("core.cli.generate_cmd", tmp_path / "home")
 
 
 @pytest.fixture

@@ -12,8 +12,6 @@ from PIL import Image
 import core.cli
 from core.generation.base import GeneratorSpec
 from core.problems.sample import load_sample
-from core.store import Store
-from core.workspace import Workspace
 from tests.core.generation.test_imported import (
     TRIPLET_QUESTION,
     image_bytes,
@@ -23,22 +21,12 @@ from tests.core.generation.test_imported import (
 
 
 @pytest.fixture
-def scigen(monkeypatch, tmp_path, capsys):
-    """Run ``scigen --home <tmp> ARGS`` with only this module's verbs; returns (status, out, err).
+def scigen(scigen_with, tmp_path):
+    """``scigen --home <tmp> ARGS`` with only the import-images verb.
 
     The store starts with the bundled sample and a few made-up problems (twins, an id in two sources).
     """
-    monkeypatch.setattr(core.cli, "VERB_MODULES", ("core.cli.import_images_cmd",))
-    home = tmp_path / "home"
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = core.cli.main(["--home", str(home), *map(str, args)])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    run.workspace = Workspace.from_env(home)
-    run.store = lambda: Store.open(run.workspace)
+    run = scigen_with("core.cli.import_images_cmd", tmp_path / "home")
     run.problems = [*load_sample(), *made_up_problems()]
     run.store().upsert_problems(run.problems)
     return run

@@ -4,9 +4,7 @@ import json
 
 import pytest
 
-import core.cli
-from core.store import Store
-from core.workspace import PROJECT_ROOT, Workspace
+from core.workspace import PROJECT_ROOT
 
 SCIGENBENCH = PROJECT_ROOT.parent / "shared" / "scigenbench"
 needs_real_data = pytest.mark.skipif(
@@ -31,20 +29,9 @@ ITEM = {
 
 
 @pytest.fixture
-def scigen(monkeypatch, tmp_path, capsys):
-    """Run ``scigen --home <tmp> ARGS`` with only this module's verbs; returns (status, out, err)."""
-    monkeypatch.setattr(core.cli, "VERB_MODULES", ("core.cli.problems_cmd",))
-    home = tmp_path / "home"
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = core.cli.main(["--home", str(home), *map(str, args)])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    run.home = home
-    run.store = lambda: Store.open(Workspace.from_env(home))
-    return run
+def scigen(scigen_with, tmp_path):
+    """``scigen --home <tmp> ARGS`` with only the problems verbs."""
+    return scigen_with("core.cli.problems_cmd", tmp_path / "home")
 
 
 def write(path, items):

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import core.cli
 from core.models.fake_server import FakeOpenAIServer, ReceivedRequest
 from core.problems import Problem, Quiz
-from core.store import Store
 from core.store.quiz_audits import flagged_quiz_keys, quiz_audits, quiz_generations
-from core.workspace import PROJECT_ROOT, Workspace
+from core.workspace import PROJECT_ROOT
 
 SCIGENBENCH = PROJECT_ROOT.parent / "shared" / "scigenbench"
 TEXT = (
@@ -73,9 +71,8 @@ def server():
 
 
 @pytest.fixture
-def scigen(monkeypatch, tmp_path, capsys, server):
-    """Run ``scigen --home <tmp> ARGS`` with only the quizzes verbs; returns (status, out, err)."""
-    monkeypatch.setattr(core.cli, "VERB_MODULES", ("core.cli.quizzes_cmd",))
+def scigen(scigen_with, tmp_path, server):
+    """``scigen --home <tmp> ARGS`` with only the quizzes verbs; profiles 'quizgen' and 'blind'."""
     home = tmp_path / "home"
     home.mkdir()
     profiles = "\n".join(
@@ -83,16 +80,7 @@ def scigen(monkeypatch, tmp_path, capsys, server):
         for name in ("quizgen", "blind")
     )
     (home / "scigen.toml").write_text(profiles, encoding="utf-8")
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = core.cli.main(["--home", str(home), *map(str, args)])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    run.home = home
-    run.store = lambda: Store.open(Workspace.from_env(home))
-    return run
+    return scigen_with("core.cli.quizzes_cmd", home)
 
 
 def test_help(scigen, capsys) -> None:

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-import core.cli
 import core.sandbox.pool as pool_module
 from core.sandbox import RenderPool, SandboxConfig
 
@@ -22,18 +21,10 @@ def sandbox_pool():
 
 
 @pytest.fixture
-def scigen(monkeypatch, capsys, sandbox_pool):
-    """Run ``scigen ARGS`` with only the render verb; returns (status, out, err)."""
-    monkeypatch.setattr(core.cli, "VERB_MODULES", ("core.cli.render_cmd",))
+def scigen(scigen_with, monkeypatch, sandbox_pool):
+    """``scigen ARGS`` with only the render verb, on this module's sandbox pool."""
     monkeypatch.setattr(pool_module, "_DEFAULT_POOL", sandbox_pool)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = core.cli.main([*map(str, args)])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
+    return scigen_with("core.cli.render_cmd")
 
 
 def test_help(scigen, capsys):

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-import core.cli
 from tests.core.export import reportkit
 
 
 @pytest.fixture
-def scigen(monkeypatch, capsys):
-    monkeypatch.setattr(core.cli, "VERB_MODULES", ("core.cli.report_cmd",))
-
-    def run(home: Path, *args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = core.cli.main(["--home", str(home), *map(str, args)])
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
+def scigen(scigen_with):
+    """``scigen --home HOME ARGS`` with only the report verb, called as ``scigen(home, *args)``."""
+    runner = scigen_with("core.cli.report_cmd")
+    return lambda home, *args: runner("--home", home, *args)
 
 
 def test_help(scigen, tmp_path):
