@@ -8,10 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard import figure_workspaces as fw
+from tests.pages.pagekit import page_runner
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "compare.py")
-
-
+run_page = page_runner("compare.py")
 
 
 @pytest.fixture(scope="module")
@@ -23,13 +22,6 @@ def _figures_home(tmp_path_factory) -> Path:
 def figures_home(_figures_home, monkeypatch) -> Path:
     monkeypatch.setenv("SCIGEN_HOME", str(_figures_home))
     return _figures_home
-
-
-def run_page(**query_params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    for key, value in query_params.items():
-        at.query_params[key] = value
-    return at.run()
 
 
 def summary_caption(at: AppTest) -> str:

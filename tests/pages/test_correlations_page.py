@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "correlations.py")
+from tests.pages.pagekit import page_runner
 
-
-def run_page(**query_params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params.update(query_params)
-    return at.run()
+run_page = page_runner("correlations.py")
 
 
 def points(at: AppTest):

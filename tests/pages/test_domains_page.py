@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-ENTRYPOINT = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+from tests.pages.pagekit import ENTRYPOINT
 
 
 def open_domains(**query_params) -> AppTest:

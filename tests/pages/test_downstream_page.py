@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -12,8 +11,9 @@ from core.store import Store
 from core.store.downstream import parse_downstream_csv
 from core.workspace import Workspace
 from tests.dashboard import workspaces
+from tests.pages.pagekit import page_runner
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "downstream.py")
+run_page = page_runner("downstream.py")
 OUTCOMES = """source,train_samples,benchmark,accuracy
 Gemini-ImgCoder,1000,GEO3K,62.0
 Gemini-ImgCoder,10000,GEO3K,65.0
@@ -22,12 +22,6 @@ Qwen-Image,10000,GEO3K,62.0
 Qwen-Image,1000,MathVision,40.0
 Qwen-Image,10000,MathVision,41.0
 """
-
-
-def run_page(**query_params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params.update(query_params)
-    return at.run()
 
 
 def table_with(at: AppTest, column: str):

@@ -8,14 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard import figure_workspaces as fw
+from tests.pages.pagekit import page_runner
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "explorer.py")
-
-
-def run_page(**query_params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params.update(query_params)
-    return at.run()
+run_page = page_runner("explorer.py")
 
 
 def problems_table(at: AppTest):
@@ -100,8 +95,6 @@ def test_changing_a_filter_goes_back_to_the_first_page(seeded_home):
 
 
 # ---- the gallery of a generation run's figures and the item view ----------------------------------
-
-
 
 
 @pytest.fixture(scope="module")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.core.export import exportkit as kit
+from tests.pages.pagekit import page_runner
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "export.py")
+run_page = page_runner("export.py")
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +20,6 @@ def _home(tmp_path_factory):
 def home(_home, monkeypatch):
     monkeypatch.setenv("SCIGEN_HOME", str(_home))
     return _home
-
-
-def run_page(**query_params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params.update(query_params)
-    return at.run()
 
 
 def _metrics(at: AppTest) -> dict[str, str]:

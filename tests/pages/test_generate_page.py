@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -13,8 +12,9 @@ from core.problems.sample import load_sample
 from core.seed import seed_workspace
 from core.store import Store
 from core.workspace import Workspace
+from tests.pages.pagekit import ENTRYPOINT, page_runner
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "generate.py")
+run_page = page_runner("generate.py", timeout_s=120)
 QUESTION = "A block of mass m = 2 kg rests on a frictionless incline of angle 30°. Find its acceleration."
 PROVIDER_ENV = (
     "OPENAI_API_KEY",
@@ -44,12 +44,6 @@ def home(tmp_path, monkeypatch, no_models):
     seed_workspace(workspace)
     monkeypatch.setenv("SCIGEN_HOME", str(workspace.home))
     return workspace.home
-
-
-def run_page(**query_params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.query_params.update(query_params)
-    return at.run()
 
 
 def paste(at: AppTest, question: str = QUESTION) -> AppTest:
@@ -168,7 +162,7 @@ def test_imgcoder_with_a_profile_shows_understand_plan_code_render(home, no_mode
 
 
 def test_the_workbench_pages_are_in_the_navigation(home):
-    at = AppTest.from_file(str(Path(PAGE).parents[1] / "streamlit_app.py"), default_timeout=60).run()
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60).run()
     assert not at.exception
     at.switch_page("pages/generate.py").run()
     assert not at.exception and [h.value for h in at.header] == ["Generate"]

@@ -16,8 +16,9 @@ from core.models.fake_server import FakeOpenAIServer
 from core.seed import seed_workspace
 from core.store import RunProgress, Store
 from core.workspace import Workspace
+from tests.pages.pagekit import page_runner
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "jobs.py")
+run_page = page_runner("jobs.py")
 JOB_TIMEOUT_S = 180
 PROVIDER_ENV = (
     "OPENAI_API_KEY",
@@ -65,12 +66,6 @@ def progress_of(workspace: Workspace, run_name: str) -> RunProgress | None:
     store = Store.open(workspace)
     run = store.find_run("generation", run_name)
     return store.run_progress(run.run_id) if run is not None else None
-
-
-def run_page(**query_params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params.update(query_params)
-    return at.run()
 
 
 def start_generation(at: AppTest, *, model: str, run: str, limit: int, **options: Any) -> AppTest:

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from core.workspace import REPORTED_DIR
+from tests.pages.pagekit import page_runner
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "judge_radar.py")
-
-
-def run_page(**query_params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params.update(query_params)
-    return at.run()
+run_page = page_runner("judge_radar.py")
 
 
 def scores(at: AppTest):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "leaderboard.py")
+from tests.pages.pagekit import page_runner
+
+run_page = page_runner("leaderboard.py")
 REPORTED_MODELS = {
     "HunyuanImage-3.0",
     "Qwen-Image",
@@ -20,12 +20,6 @@ REPORTED_MODELS = {
     "Gemini-3-Flash-ImgCoder",
     "Gemini-3-Pro-ImgCoder",
 }
-
-
-def run_page(**query_params) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.query_params.update(query_params)
-    return at.run()
 
 
 def leaderboard_table(at: AppTest):
