@@ -120,14 +120,14 @@ def present_metrics(frame: pd.DataFrame) -> list[str]:
 
 
 def known_metrics(present: list[str]) -> list[str]:
-    from core.evaluation.metric_specs import METRICS
+    from core.metrics import METRICS
 
     return list(METRICS) + sorted(set(present) - set(METRICS))
 
 
 def resolve_metric(name: str, present: list[str]) -> str:
     """A metric's name from what a user typed (name or label, any case, '-' for '_')."""
-    from core.evaluation.metric_specs import METRICS
+    from core.metrics import METRICS
 
     wanted = name.strip().lower().replace("-", "_")
     known = known_metrics(present)
@@ -140,7 +140,7 @@ def resolve_metric(name: str, present: list[str]) -> str:
 
 def higher_is_better(metric: str) -> bool:
     """From the metric's declaration; undeclared ones: higher is better, except counts (n_missing)."""
-    from core.evaluation.metric_specs import METRICS
+    from core.metrics import METRICS
     from core.evaluation.stats import COUNT_METRICS
 
     if metric in METRICS:

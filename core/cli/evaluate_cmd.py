@@ -277,7 +277,7 @@ def _number(value: float | int | None, metric: str = "") -> str:
 
 
 def _metric_rows(aggregates: dict[str, dict[str, Any]]) -> list[list[str]]:
-    from core.evaluation.metric_specs import METRICS
+    from core.metrics import METRICS
 
     order = [m for m in HEADLINE if m in aggregates] + sorted(set(aggregates) - set(HEADLINE))
     rows = []

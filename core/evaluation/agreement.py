@@ -23,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from core.evaluation.metric_specs import JUDGE_DIMENSIONS
+from core.metrics import JUDGE_DIMENSIONS
 
 __all__ = [
     "AgreementResult",

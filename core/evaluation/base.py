@@ -96,7 +96,7 @@ class MetricValue(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     problem_uid: str
-    metric: str = Field(description="A name declared in core.evaluation.metric_specs, or an evaluator's own.")
+    metric: str = Field(description="A name declared in core.metrics, or an evaluator's own.")
     value: float | None = None
     status: Literal["ok", "unavailable", "failed"] = "ok"
     detail: str | None = Field(default=None, description="The reason when not ok, or extra facts as JSON.")

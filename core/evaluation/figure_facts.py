@@ -1,6 +1,6 @@
 """The ``figure-facts`` evaluator: checks a code-made figure from what the sandbox measured while
 drawing it (:class:`core.sandbox.models.FigureFacts`: every text with its pixel box). No OCR, no
-model. Each check is its own metric (group ``figure_facts`` in metric_specs), never mixed into
+model. Each check is its own metric (group ``figure_facts`` in core.metrics), never mixed into
 judge scores:
 
 * ``ff_overlaps`` - pairs of drawn texts whose boxes intersect (count). ``ff_overlap_worst`` - the

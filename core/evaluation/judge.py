@@ -37,7 +37,7 @@ from core.evaluation.base import (
     JudgeScore,
     register_evaluator,
 )
-from core.evaluation.metric_specs import JUDGE_DIMENSIONS
+from core.metrics import JUDGE_DIMENSIONS
 from core.evaluation.prompts import JUDGE, JUDGE_JSON_KEYS, JUDGE_RETRY, Prompt
 from core.evaluation.vqa import (
     BAD_IMAGE,

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from string import Template
 
-from core.evaluation.metric_specs import JUDGE_DIMENSIONS
+from core.metrics import JUDGE_DIMENSIONS
 
 __all__ = [
     "ANSWER_GRADER",

@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.evaluation.metric_specs import METRICS
+from core.metrics import METRICS
 from core.store.records import Aggregate
 
 UNTYPED_IMAGE_TYPE = "(untyped)"

@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from PIL import Image, UnidentifiedImageError
 
 from core.evaluation.correlation import CorrelationError, correlate_metrics
-from core.evaluation.metric_specs import JUDGE_DIMENSIONS, METRICS
+from core.metrics import JUDGE_DIMENSIONS, METRICS
 from core.export import report_charts
 from core.export.scaling import fit_scaling, fits_table, scaling_points
 from core.store import Store

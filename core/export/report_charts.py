@@ -1,7 +1,7 @@
 """Plotly figures of the static report (and the downstream scaling plot the dashboard reuses).
 
 Pure functions: frames in, ``go.Figure`` out; no store, no Streamlit. Axes and "better" marks read
-the metric declarations in ``core.evaluation.metric_specs``.
+the metric declarations in ``core.metrics``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.evaluation.correlation import Correlation
-from core.evaluation.metric_specs import METRICS
+from core.metrics import METRICS
 from core.export.scaling import ScalingFit
 
 REPORTED_COLOR = "#8c8c8c"

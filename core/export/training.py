@@ -49,7 +49,7 @@ import pandas as pd
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.evaluation.metric_specs import JUDGE_DIMENSIONS
+from core.metrics import JUDGE_DIMENSIONS
 from core.export.masking import IMAGE_PLACEHOLDER, PromptSource, build_prompt
 from core.workspace import Workspace, safe_name
 

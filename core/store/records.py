@@ -69,7 +69,7 @@ class Aggregate(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    metric: str = Field(min_length=1, description="A metric name, normally one of metric_specs.METRICS.")
+    metric: str = Field(min_length=1, description="A metric name, normally one of core.metrics.METRICS.")
     value: float | None = Field(description="The value; None when it could not be computed.")
     scope: Scope = Field(default="overall", description="overall, subject or image_type.")
     scope_value: str = Field(default="", description="The subject or image type; '' for overall.")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from core.evaluation.metric_specs import METRICS
+from core.metrics import METRICS
 from core.store.records import Access, GeneratorKind
 from core.workspace import REPORTED_DIR
 
@@ -48,7 +48,7 @@ class ReportedRun(BaseModel):
     generator_kind: GeneratorKind = Field(description="code or pixel (baseline for non-generators).")
     access: Access | None = Field(default=None, description="open or closed weights; None when not stated.")
     metrics: dict[str, float] = Field(
-        description="Metric name (see metric_specs.METRICS) -> published value, in the metric's unit."
+        description="Metric name (see core.metrics.METRICS) -> published value, in the metric's unit."
     )
 
     @field_validator("metrics")

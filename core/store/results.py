@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from core.evaluation.metric_specs import METRICS
+from core.metrics import METRICS
 from core.store.records import Aggregate, Run
 from core.store.reported import ReportedResults
 

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from core.evaluation.metric_specs import MetricSpec
+from core.metrics import MetricSpec
 from dashboard.data import MEASURED_LABEL, LeaderboardView, metric_help
 
 KIND_COLOURS: dict[str, str] = {"code": "#2a9d8f", "pixel": "#e76f51", "baseline": "#8d99ae"}

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.evaluation.metric_specs import METRICS, MetricSpec
+from core.metrics import METRICS, MetricSpec
 from core.problems.markup import to_markdown
 from core.problems.models import Problem
 from core.problems.taxonomy import is_image_type, subject_of

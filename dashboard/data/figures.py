@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.evaluation.metric_specs import METRICS
+from core.metrics import METRICS
 from core.workspace import Workspace
 from dashboard.data import ProblemDetail, image_type_label, page_count, problem_detail_from
 from dashboard.data.access import cache_key, open_store

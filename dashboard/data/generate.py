@@ -21,7 +21,7 @@ import streamlit as st
 from PIL import Image, UnidentifiedImageError
 
 from core.evaluation.base import EvaluatorSpec
-from core.evaluation.metric_specs import JUDGE_DIMENSIONS
+from core.metrics import JUDGE_DIMENSIONS
 from core.generation.base import FigureResult, GenerationStep, GeneratorSpec
 from core.generation.text_card import TEXT_CARD_LABEL
 from core.jobs.runs import JobError

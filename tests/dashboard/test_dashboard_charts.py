@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.evaluation.metric_specs import METRICS
+from core.metrics import METRICS
 from dashboard import charts, data
 
 

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from core.evaluation.metric_specs import METRICS
+from core.metrics import METRICS
 from core.problems.models import Problem, Quiz
 from core.store import Store
 from core.workspace import Workspace

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from core.evaluation.metric_specs import METRICS
+from core.metrics import METRICS
 from core.store import Store
 from core.workspace import REPORTED_DIR, Workspace
 from dashboard.data import results as data

@@ -16,7 +16,7 @@ from core.evaluation.figure_facts import (
     figure_fact_metrics,
     given_values,
 )
-from core.evaluation.metric_specs import METRICS
+from core.metrics import METRICS
 from core.evaluation.text_match import extract_quantities, same_value
 from core.problems import Problem
 from core.sandbox.models import FigureFacts, TextBox, TextOutside, TextOverlap

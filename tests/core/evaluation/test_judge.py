@@ -17,7 +17,7 @@ from core.evaluation.judge import (
     last_json_object,
     parse_judge_reply,
 )
-from core.evaluation.metric_specs import METRICS
+from core.metrics import METRICS
 from core.evaluation.prompts import JUDGE, JUDGE_JSON_KEYS
 from core.models import ModelClient, ProfileConfig, ResponseCache
 from core.models.fake_server import FakeOpenAIServer, Fault, ReceivedRequest, solid_png

@@ -23,7 +23,7 @@ from core.evaluation.base import (  # noqa: E402
     QuizAnswer,
     create_evaluator,
 )
-from core.evaluation.metric_specs import metric  # noqa: E402
+from core.metrics import metric  # noqa: E402
 from core.evaluation.ocr import (  # noqa: E402
     MISSING_IMAGE,
     OcrEvaluator,

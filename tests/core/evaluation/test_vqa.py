@@ -17,7 +17,7 @@ from core.evaluation.base import (
     create_evaluator,
     registered_evaluators,
 )
-from core.evaluation.metric_specs import METRICS
+from core.metrics import METRICS
 from core.evaluation.vqa import (
     MISSING_IMAGE,
     NO_OPTION,
