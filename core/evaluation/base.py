@@ -124,10 +124,19 @@ class EvaluationContext:
 
 
 class Evaluator(ABC):
+    """Scores figures. Subclasses register with :func:`register_evaluator` and own everything a
+    runner, the CLI or the dashboard needs to know about them: how a spec is completed, how a run
+    is labelled, which metrics they produce and how those aggregate."""
+
     name: ClassVar[str]
+    label: ClassVar[str] = ""
+    """One line for people: shown in CLI help and the dashboard's pickers."""
     produces: ClassVar[tuple[str, ...]] = ()
     """Metric names (or 'quiz_answers', 'judge_scores') this evaluator writes."""
     needs_model: ClassVar[bool] = False
+    """True when the evaluator calls a model (its spec names one through ``model`` or ``judges``)."""
+    needs_references: ClassVar[bool] = False
+    """True when the evaluator compares against reference figures (the runner provides them)."""
 
     def __init__(self, spec: EvaluatorSpec) -> None:
         self.spec = spec
