@@ -6,7 +6,11 @@ is declared once here and nowhere else (the torchmetrics habit).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 @dataclass(frozen=True)
@@ -122,3 +126,42 @@ def metric(name: str) -> MetricSpec:
         return METRICS[name]
     except KeyError:
         raise KeyError(f"unknown metric {name!r}; known: {', '.join(METRICS)}") from None
+
+
+Scope = Literal["overall", "subject", "image_type"]
+SCOPES: tuple[str, ...] = ("overall", "subject", "image_type")
+
+
+class Aggregate(BaseModel):
+    """One run-level number: a metric over a scope, with its 95% interval and item count."""
+
+    model_config = ConfigDict(frozen=True)
+
+    metric: str = Field(min_length=1, description="A metric name, normally one of core.metrics.METRICS.")
+    value: float | None = Field(description="The value; None when it could not be computed.")
+    scope: Scope = Field(default="overall", description="overall, subject or image_type.")
+    scope_value: str = Field(default="", description="The subject or image type; '' for overall.")
+    ci_low: float | None = Field(default=None, description="Lower end of the 95% interval.")
+    ci_high: float | None = Field(default=None, description="Upper end of the 95% interval.")
+    n: int | None = Field(default=None, ge=0, description="Number of items behind the value.")
+
+    @model_validator(mode="after")
+    def _scope_value_matches_scope(self) -> Aggregate:
+        if (self.scope == "overall") != (self.scope_value == ""):
+            raise ValueError("scope_value must be '' for scope 'overall' and non-empty otherwise")
+        for name in ("value", "ci_low", "ci_high"):
+            number = getattr(self, name)
+            if number is not None and not math.isfinite(number):
+                raise ValueError(f"{name} must be a finite number or None, got {number!r}")
+        return self
+
+
+def declare_metric(spec: MetricSpec) -> MetricSpec:
+    """Declare a metric that an evaluator module adds (the built-ins are declared above), so the
+    leaderboard and charts can sort and label it. The same declaration twice is harmless; another
+    declaration under a taken name is refused."""
+    known = METRICS.get(spec.name)
+    if known is not None and known != spec:
+        raise ValueError(f"metric {spec.name!r} is already declared differently: {known}")
+    METRICS[spec.name] = spec
+    return spec

@@ -20,11 +20,9 @@ Spec parameters: judges (list of profile names / model strings) or model (one), 
 
 from __future__ import annotations
 
-import ast
 import asyncio
-import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -37,16 +35,17 @@ from core.evaluation.base import (
     JudgeScore,
     register_evaluator,
 )
-from core.metrics import JUDGE_DIMENSIONS
 from core.evaluation.prompts import JUDGE, JUDGE_JSON_KEYS, JUDGE_RETRY, Prompt
-from core.evaluation.vqa import (
+from core.evaluation.replies import (
     BAD_IMAGE,
     MISSING_IMAGE,
     UNPARSABLE,
     call_model,
     figure_image,
+    last_object_span,
     optional_number,
 )
+from core.metrics import JUDGE_DIMENSIONS
 from core.models.ledger import LedgerEntry
 from core.models.messages import Message, image_message, system_message, text_message
 from core.problems import Problem
@@ -56,101 +55,12 @@ __all__ = [
     "JudgeEvaluator",
     "JudgeReading",
     "dimension_of_key",
-    "json_objects",
-    "last_json_object",
     "parse_judge_reply",
 ]
 
 DIMENSIONS: tuple[str, ...] = tuple(name for name, _ in JUDGE_DIMENSIONS)
 DEFAULT_PARSE_RETRIES = 2
-_MAX_SCAN_CHARS = 40_000  # the JSON object sits at the end; a runaway reply is not scanned whole
 _RATIONALE_LIMIT = 1_500
-
-
-# ---- finding JSON objects in prose -------------------------------------------------------------
-
-
-def _object_end(text: str, start: int) -> int | None:
-    """Index just past the ``}`` matching the ``{`` at ``start`` (quotes respected), or None."""
-    depth = 0
-    quote: str | None = None
-    escaped = False
-    for index in range(start, len(text)):
-        char = text[index]
-        if quote is not None:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == quote:
-                quote = None
-            continue
-        if char in "\"'":
-            quote = char
-        elif char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    return None
-
-
-_TRAILING_COMMA = re.compile(r",\s*([}\]])")
-_JS_LITERALS = {"true": "True", "false": "False", "null": "None"}
-
-
-def _load_object(candidate: str) -> dict[str, Any] | None:
-    """A dict from JSON, or from near-JSON (trailing commas, single quotes, Python literals)."""
-    attempts = (candidate, _TRAILING_COMMA.sub(r"\1", candidate))
-    for attempt in attempts:
-        try:
-            loaded = json.loads(attempt)
-        except (json.JSONDecodeError, ValueError):
-            continue
-        return loaded if isinstance(loaded, dict) else None
-    python = re.sub(r"\b(true|false|null)\b", lambda m: _JS_LITERALS[m.group(1)], attempts[1])
-    try:
-        loaded = ast.literal_eval(python)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-    return loaded if isinstance(loaded, dict) else None
-
-
-def json_objects(text: str) -> list[tuple[int, int, dict[str, Any]]]:
-    """Every ``{...}`` span of ``text`` that reads as an object: (start, end, object), by start.
-
-    Nested objects are listed too; code fences need no special case (they lie outside braces).
-    """
-    offset = max(0, len(text) - _MAX_SCAN_CHARS)
-    window = text[offset:]
-    found: list[tuple[int, int, dict[str, Any]]] = []
-    for match in re.finditer(r"\{", window):
-        end = _object_end(window, match.start())
-        if end is None:
-            continue
-        loaded = _load_object(window[match.start() : end])
-        if loaded is not None:
-            found.append((offset + match.start(), offset + end, loaded))
-    return found
-
-
-def last_json_object(
-    text: str, accept: Callable[[dict[str, Any]], bool] | None = None
-) -> dict[str, Any] | None:
-    """The object that ends last in ``text`` (the outermost one, when nested) among those
-    ``accept`` takes; None when there is none."""
-    found = _last_object_span(text, accept)
-    return found[2] if found is not None else None
-
-
-def _last_object_span(
-    text: str, accept: Callable[[dict[str, Any]], bool] | None = None
-) -> tuple[int, int, dict[str, Any]] | None:
-    candidates = [item for item in json_objects(text) if accept is None or accept(item[2])]
-    if not candidates:
-        return None
-    return max(candidates, key=lambda item: (item[1], -item[0]))
 
 
 # ---- reading scores --------------------------------------------------------------------------
@@ -300,7 +210,7 @@ def parse_judge_reply(text: str | None) -> JudgeReading:
     if not text or not text.strip():
         reading.issues.append("the reply was empty")
         return reading
-    span = _last_object_span(text, lambda data: _mentions_dimension(data))
+    span = last_object_span(text, lambda data: _mentions_dimension(data))
     if span is None:
         reading.issues.append("no JSON object with the five scores was found")
         return reading

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from core.evaluation.judge import last_json_object
 from core.evaluation.prompts import ANSWER_GRADER, BLIND_QUIZ, QUIZGEN, QUIZGEN_RETRY
-from core.evaluation.vqa import answer_quiz, call_model, derive_seed, present_with_correct_at
+from core.evaluation.replies import call_model, last_json_object
+from core.evaluation.vqa import answer_quiz, derive_seed, present_with_correct_at
 from core.models.ledger import LedgerEntry
 from core.models.messages import system_message, text_message
 from core.problems import Problem, Quiz

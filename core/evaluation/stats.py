@@ -59,8 +59,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.metrics import METRICS
-from core.store.records import Aggregate
+from core.metrics import METRICS, Aggregate
 
 UNTYPED_IMAGE_TYPE = "(untyped)"
 DEFAULT_RESAMPLES = 2000

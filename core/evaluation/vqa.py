@@ -45,7 +45,19 @@ from core.evaluation.base import (
     register_evaluator,
 )
 from core.evaluation.prompts import ANSWER_GRADER, MMQ_ANSWER, MMQ_GRADER, VQA_ANSWER, Prompt
-from core.models.errors import ModelCallError
+from core.evaluation.replies import (
+    BAD_IMAGE,
+    MISSING_IMAGE,
+    UNPARSABLE,
+    call_model,
+    figure_image,
+    known_cost,
+    last_json_object,
+    model_param,
+    optional_number,
+    require_client,
+    total_latency,
+)
 from core.models.ledger import LedgerEntry
 from core.models.messages import Message, image_message, system_message, text_message
 from core.problems import Problem, Quiz
@@ -60,14 +72,10 @@ __all__ = [
     "UNPARSABLE",
     "AnswerOutcome",
     "MmqEvaluator",
-    "ModelReply",
     "PresentedQuiz",
     "VqaEvaluator",
     "answer_quiz",
-    "call_model",
     "derive_seed",
-    "figure_image",
-    "optional_number",
     "parse_grader_reply",
     "parse_option_reply",
     "present_quiz",
@@ -77,9 +85,6 @@ __all__ = [
 OPTION_LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 # error_class values of this module (model failures use core.models.FailureClass values).
-MISSING_IMAGE = "missing_image"  # the figure failed to render or its file is gone: no call made
-BAD_IMAGE = "bad_image"  # the file is not a PNG/JPEG/WebP/GIF
-UNPARSABLE = "unparsable"  # empty reply, or the grader's verdict could not be read either
 NO_OPTION = "no_option"  # the grader says the reply chose no single option
 
 
@@ -273,70 +278,6 @@ def parse_grader_reply(reply: str | None, presented: PresentedQuiz) -> tuple[str
     return label, label is not None
 
 
-# ---- model calls -------------------------------------------------------------------------------
-
-
-@dataclass
-class ModelReply:
-    """A chat call's text or its failure class, with the ledger entries it produced."""
-
-    text: str | None
-    failure_class: str | None = None
-    failure_message: str | None = None
-    ledger: list[LedgerEntry] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.failure_class is None
-
-
-async def call_model(
-    client: ModelClient,
-    model: str,
-    messages: Sequence[Message],
-    *,
-    use_cache: bool = True,
-    sample: int = 0,
-    temperature: float | None = None,
-    max_tokens: int | None = None,
-) -> ModelReply:
-    """One chat call that never raises for a model failure (the failure class is returned)."""
-    try:
-        result = await client.chat(
-            model,
-            messages,
-            use_cache=use_cache,
-            sample=sample,
-            temperature=temperature,
-            max_tokens=max_tokens,
-        )
-    except ModelCallError as error:
-        return ModelReply(
-            None, error.failure_class.value, error.message, [error.ledger] if error.ledger is not None else []
-        )
-    return ModelReply(result.text, ledger=[result.ledger])
-
-
-def _cost(entries: Sequence[LedgerEntry]) -> float | None:
-    known = [entry.cost_usd for entry in entries if entry.cost_usd is not None]
-    return sum(known) if known else None
-
-
-def _latency(entries: Sequence[LedgerEntry]) -> float | None:
-    return sum(entry.latency_s for entry in entries) if entries else None
-
-
-def figure_image(figure: FigureUnderTest) -> bytes | None:
-    """The figure's image bytes, or None when it failed to render or its file is missing."""
-    if figure.status != "ok" or figure.image_path is None:
-        return None
-    try:
-        data = figure.image_path.read_bytes()
-    except OSError:
-        return None
-    return data or None
-
-
 # ---- answering one quiz ------------------------------------------------------------------------
 
 
@@ -354,11 +295,11 @@ class AnswerOutcome:
 
     @property
     def cost_usd(self) -> float | None:
-        return _cost(self.ledger)
+        return known_cost(self.ledger)
 
     @property
     def latency_s(self) -> float | None:
-        return _latency(self.ledger)
+        return total_latency(self.ledger)
 
 
 def _answer_messages(
@@ -441,30 +382,6 @@ async def answer_quiz(
 # ---- evaluators ---------------------------------------------------------------------------------
 
 
-def _model_param(spec: EvaluatorSpec, key: str = "model") -> str:
-    value = spec.param(key)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(
-            f"evaluator {spec.name!r} needs the parameter {key!r}: a profile name or a LiteLLM model string"
-        )
-    return value.strip()
-
-
-def optional_number(spec: EvaluatorSpec, key: str, kind: type) -> Any:
-    value = spec.param(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"evaluator {spec.name!r}: parameter {key!r} must be a number, got {value!r}")
-    return kind(value)
-
-
-def _require_client(ctx: EvaluationContext, name: str) -> ModelClient:
-    if ctx.client is None:
-        raise RuntimeError(f"evaluator {name!r} calls a model: give EvaluationContext a ModelClient")
-    return ctx.client
-
-
 @register_evaluator
 class VqaEvaluator(FigureEvaluator):
     """Quiz answering by a vision model from the image alone (inverse validation)."""
@@ -476,8 +393,8 @@ class VqaEvaluator(FigureEvaluator):
 
     def __init__(self, spec: EvaluatorSpec) -> None:
         super().__init__(spec)
-        self.model = _model_param(spec)
-        self.grader = _model_param(spec, "grader") if spec.param("grader") is not None else self.model
+        self.model = model_param(spec)
+        self.grader = model_param(spec, "grader") if spec.param("grader") is not None else self.model
         seed = spec.param("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise ValueError(f"evaluator 'vqa': parameter 'seed' must be an integer, got {seed!r}")
@@ -513,7 +430,7 @@ class VqaEvaluator(FigureEvaluator):
                     f"{problem.uid}: no image ({figure.error_class or figure.status}); every quiz counts as wrong"
                 ],
             )
-        client = _require_client(ctx, self.name)
+        client = require_client(ctx, self.name)
         outcomes = await asyncio.gather(
             *(
                 answer_quiz(
@@ -561,7 +478,6 @@ UNGRADABLE = "ungradable"  # the grader's verdict could not be read (after its r
 def parse_verdict(reply: str | None) -> tuple[bool | None, str | None]:
     """(correct, reason) from a grader reply: the JSON verdict when there is one, else the last
     CORRECT/INCORRECT word; (None, None) when neither is there."""
-    from core.evaluation.judge import last_json_object  # judge holds the JSON reader
 
     if not reply:
         return None, None
@@ -591,8 +507,8 @@ class MmqEvaluator(FigureEvaluator):
 
     def __init__(self, spec: EvaluatorSpec) -> None:
         super().__init__(spec)
-        self.model = _model_param(spec)
-        self.grader = _model_param(spec, "grader") if spec.param("grader") is not None else self.model
+        self.model = model_param(spec)
+        self.grader = model_param(spec, "grader") if spec.param("grader") is not None else self.model
         self.temperature = optional_number(spec, "temperature", float)
         self.max_tokens = optional_number(spec, "max_tokens", int)
         retries = spec.param("grade_retries", 1)
@@ -621,7 +537,7 @@ class MmqEvaluator(FigureEvaluator):
             return EvaluationOutput(
                 metric_values=[self._value(problem, 0.0, "failed", error_class=MISSING_IMAGE)]
             )
-        client = _require_client(ctx, self.name)
+        client = require_client(ctx, self.name)
         try:
             messages = [
                 system_message(MMQ_ANSWER.system),

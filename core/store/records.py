@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.metrics import SCOPES, Aggregate, Scope  # noqa: F401 - records of the store's tables
 
 RunKind = Literal["reported", "generation", "evaluation"]
 GeneratorKind = Literal["code", "pixel", "baseline"]
 Access = Literal["open", "closed"]
-Scope = Literal["overall", "subject", "image_type"]
 
 RUN_KINDS: tuple[str, ...] = ("reported", "generation", "evaluation")
-SCOPES: tuple[str, ...] = ("overall", "subject", "image_type")
 
 
 class UpsertCounts(BaseModel):
@@ -62,27 +61,3 @@ class Run(BaseModel):
         description="The problem selection a generation/evaluation run was made for (subject, "
         "image_type, source, ids, limit); stored as JSON.",
     )
-
-
-class Aggregate(BaseModel):
-    """One run-level number: a metric over a scope, with its 95% interval and item count."""
-
-    model_config = ConfigDict(frozen=True)
-
-    metric: str = Field(min_length=1, description="A metric name, normally one of core.metrics.METRICS.")
-    value: float | None = Field(description="The value; None when it could not be computed.")
-    scope: Scope = Field(default="overall", description="overall, subject or image_type.")
-    scope_value: str = Field(default="", description="The subject or image type; '' for overall.")
-    ci_low: float | None = Field(default=None, description="Lower end of the 95% interval.")
-    ci_high: float | None = Field(default=None, description="Upper end of the 95% interval.")
-    n: int | None = Field(default=None, ge=0, description="Number of items behind the value.")
-
-    @model_validator(mode="after")
-    def _scope_value_matches_scope(self) -> Aggregate:
-        if (self.scope == "overall") != (self.scope_value == ""):
-            raise ValueError("scope_value must be '' for scope 'overall' and non-empty otherwise")
-        for name in ("value", "ci_low", "ci_high"):
-            number = getattr(self, name)
-            if number is not None and not math.isfinite(number):
-                raise ValueError(f"{name} must be a finite number or None, got {number!r}")
-        return self

@@ -14,9 +14,9 @@ from core.evaluation.judge import (
     DIMENSIONS,
     JudgeEvaluator,
     dimension_of_key,
-    last_json_object,
     parse_judge_reply,
 )
+from core.evaluation.replies import last_json_object
 from core.metrics import METRICS
 from core.evaluation.prompts import JUDGE, JUDGE_JSON_KEYS
 from core.models import ModelClient, ProfileConfig, ResponseCache
