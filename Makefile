@@ -12,7 +12,7 @@ export MPLBACKEND := Agg
 .PHONY: run test setup dev seed lint bench clean
 
 run: setup seed
-	$(PY) -m dashboard.serve streamlit_app.py --server.address 127.0.0.1 --server.port 8501 --server.headless true
+	$(VENV)/bin/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.port 8501 --server.headless true
 
 test: dev
 	$(VENV)/bin/pytest

@@ -10,22 +10,22 @@ APP_TITLE = "SciGen Studio"
 
 PAGES = {
     "Results": [
-        st.Page("pages/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:", default=True),
-        st.Page("pages/domains.py", title="Domains", icon=":material/grid_on:"),
-        st.Page("pages/judge_radar.py", title="Judge radar", icon=":material/radar:"),
-        st.Page("pages/correlations.py", title="Correlations", icon=":material/scatter_plot:"),
+        st.Page("app_pages/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:", default=True),
+        st.Page("app_pages/domains.py", title="Domains", icon=":material/grid_on:"),
+        st.Page("app_pages/judge_radar.py", title="Judge radar", icon=":material/radar:"),
+        st.Page("app_pages/correlations.py", title="Correlations", icon=":material/scatter_plot:"),
     ],
     "Use": [
-        st.Page("pages/downstream.py", title="Downstream", icon=":material/trending_up:"),
-        st.Page("pages/export.py", title="Export", icon=":material/download:"),
+        st.Page("app_pages/downstream.py", title="Downstream", icon=":material/trending_up:"),
+        st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
     ],
     "Data": [
-        st.Page("pages/explorer.py", title="Explorer", icon=":material/search:"),
-        st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
+        st.Page("app_pages/explorer.py", title="Explorer", icon=":material/search:"),
+        st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
     ],
     "Workbench": [
-        st.Page("pages/generate.py", title="Generate", icon=":material/brush:"),
-        st.Page("pages/jobs.py", title="Jobs", icon=":material/pending_actions:"),
+        st.Page("app_pages/generate.py", title="Generate", icon=":material/brush:"),
+        st.Page("app_pages/jobs.py", title="Jobs", icon=":material/pending_actions:"),
     ],
 }
 

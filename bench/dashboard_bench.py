@@ -331,9 +331,7 @@ def main() -> int:
             with driver.streamlit_server(CHART_APP, env=env, log_path=logs / "chart.log") as chart:
                 chart_floor = time_visits(context, chart.base_url, "", args.visits, driver)
             with driver.streamlit_server(driver.APP_SCRIPT, env=env, log_path=logs / "app.log") as app:
-                # The default page first: a first visit straight to another page's URL would leave
-                # this server on Streamlit's pages/ folder mode (see the browser tests).
-                for page in sorted(pages, key=lambda p: not p.default):
+                for page in sorted(pages, key=lambda p: not p.default):  # the default page pays the imports
                     results[page.title] = time_visits(context, app.base_url, page.route, args.visits, driver)
 
     load = os.getloadavg()

@@ -31,7 +31,7 @@ def scigenbench_dir() -> Path:
     return SCIGENBENCH_DIR
 
 
-# ---- dashboard and page workspaces (shared by tests/dashboard and tests/pages) -------------------
+# ---- dashboard and page workspaces (shared by tests/dashboard and tests/app_pages) -------------------
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The dashboard as `make run` serves it: a real server (python -m dashboard.serve) answering over HTTP."""
+"""The dashboard as `make run` serves it: a real server (streamlit run streamlit_app.py) answering over HTTP."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_streamlit_run_serves_every_page_on_loopback(tmp_path: Path):
     port = _free_port()
     env = {**os.environ, "SCIGEN_HOME": str(home)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.serve", "streamlit_app.py", "--server.port", str(port)],
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port)],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -59,7 +59,7 @@ TIE_COLUMN = "Tie group"
 N_COLUMN = "n"
 EVALUATED_BY_COLUMN = "Evaluated by"
 EXPLORER_URL_PATH = "explorer"
-"""The Explorer's URL path (``st.Page("pages/explorer.py")`` is served at /explorer)."""
+"""The Explorer's URL path (``st.Page("app_pages/explorer.py")`` is served at /explorer)."""
 MAX_RADAR_RUNS = 6
 MEASURED_RADAR_DEFAULT = 3
 SIGNIFICANCE = 0.05

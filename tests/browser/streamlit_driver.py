@@ -158,7 +158,7 @@ def streamlit_server(
     log = log_path.open("wb")
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "dashboard.serve", str(script),
+            sys.executable, "-m", "streamlit", "run", str(script),
             "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
             "--browser.gatherUsageStats", "false",
         ],

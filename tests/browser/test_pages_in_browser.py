@@ -58,10 +58,10 @@ def test_sidebar_navigation_switches_pages_in_one_session(app):
 def test_a_deep_link_as_the_first_visit_gets_the_apps_navigation(measured_workspace, browser_context, tmp_path):
     """A link shared while the server restarted must still open inside the app's navigation.
 
-    Streamlit treats a `pages/` folder beside the main script as a v1 multipage app until the
-    main script has called st.navigation once in that server process; a first visit straight to
-    a page's URL runs that file alone (file-name sidebar, no page config), and every later
-    session of the process stays that way."""
+    Streamlit would treat a folder named `pages/` beside the main script as a v1 multipage app
+    until the main script had called st.navigation once in that server process: a first visit
+    straight to a page's URL would run that file alone (file-name sidebar, no page config) for
+    every later session too. The page files live in `app_pages/` so that never happens."""
     env = {"SCIGEN_HOME": str(measured_workspace.home), "LITELLM_LOCAL_MODEL_COST_MAP": "True", "MPLBACKEND": "Agg"}
     deep = next(page for page in PAGES if not page.default)
     with driver.streamlit_server(driver.APP_SCRIPT, env=env, log_path=tmp_path / "streamlit.log") as server:
@@ -75,7 +75,7 @@ def test_a_deep_link_as_the_first_visit_gets_the_apps_navigation(measured_worksp
             shown = [links.nth(i).inner_text().strip().splitlines()[-1] for i in range(links.count())]
             assert sorted(shown) == sorted(p.title for p in PAGES), (
                 f"opening /{deep.route} first shows the sidebar {shown}: the app's st.navigation never ran "
-                "(rename the pages/ folder, e.g. to app_pages/, so Streamlit stops treating it as v1 pages)"
+                "(is there a pages/ folder beside streamlit_app.py again? Streamlit treats it as v1 pages)"
             )
         finally:
             page.close()

@@ -1,4 +1,4 @@
-"""AppTest of pages/export.py over the export kit's workspace."""
+"""AppTest of app_pages/export.py over the export kit's workspace."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.core.export import exportkit as kit
-from tests.pages.pagekit import page_runner
+from tests.app_pages.pagekit import page_runner
 
 run_page = page_runner("export.py")
 

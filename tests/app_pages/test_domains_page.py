@@ -1,16 +1,16 @@
-"""AppTest of pages/domains.py, through the entrypoint so its Explorer link resolves."""
+"""AppTest of app_pages/domains.py, through the entrypoint so its Explorer link resolves."""
 
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.pagekit import ENTRYPOINT
+from tests.app_pages.pagekit import ENTRYPOINT
 
 
 def open_domains(**query_params) -> AppTest:
     at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
     at.query_params.update(query_params)
-    at.switch_page("pages/domains.py")
+    at.switch_page("app_pages/domains.py")
     return at.run()
 
 

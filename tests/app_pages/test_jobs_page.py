@@ -1,4 +1,4 @@
-"""AppTest of pages/jobs.py: start real background jobs from the form, watch the store reach
+"""AppTest of app_pages/jobs.py: start real background jobs from the form, watch the store reach
 finished, cancel a slow job (it records 'interrupted') and resume it."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from core.models.fake_server import FakeOpenAIServer
 from core.seed import seed_workspace
 from core.store import RunProgress, Store
 from core.workspace import Workspace
-from tests.pages.pagekit import page_runner
+from tests.app_pages.pagekit import page_runner
 
 run_page = page_runner("jobs.py")
 JOB_TIMEOUT_S = 180

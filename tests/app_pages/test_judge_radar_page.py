@@ -1,4 +1,4 @@
-"""AppTest of pages/judge_radar.py."""
+"""AppTest of app_pages/judge_radar.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from core.workspace import REPORTED_DIR
-from tests.pages.pagekit import page_runner
+from tests.app_pages.pagekit import page_runner
 
 run_page = page_runner("judge_radar.py")
 

@@ -1,4 +1,4 @@
-"""AppTest of pages/downstream.py: empty state, the reported table, URL-bound filters, uploads."""
+"""AppTest of app_pages/downstream.py: empty state, the reported table, URL-bound filters, uploads."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from core.store import Store
 from core.store.downstream import parse_downstream_csv
 from core.workspace import Workspace
 from tests.dashboard import workspaces
-from tests.pages.pagekit import page_runner
+from tests.app_pages.pagekit import page_runner
 
 run_page = page_runner("downstream.py")
 OUTCOMES = """source,train_samples,benchmark,accuracy

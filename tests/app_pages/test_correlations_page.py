@@ -1,4 +1,4 @@
-"""AppTest of pages/correlations.py."""
+"""AppTest of app_pages/correlations.py."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.pagekit import page_runner
+from tests.app_pages.pagekit import page_runner
 
 run_page = page_runner("correlations.py")
 

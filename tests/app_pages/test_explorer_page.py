@@ -1,4 +1,4 @@
-"""AppTest of pages/explorer.py over a seeded workspace."""
+"""AppTest of app_pages/explorer.py over a seeded workspace."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboard import figure_workspaces as fw
-from tests.pages.pagekit import page_runner
+from tests.app_pages.pagekit import page_runner
 
 run_page = page_runner("explorer.py")
 

@@ -1,10 +1,10 @@
-"""AppTest of pages/leaderboard.py over a seeded workspace."""
+"""AppTest of app_pages/leaderboard.py over a seeded workspace."""
 
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.pagekit import page_runner
+from tests.app_pages.pagekit import page_runner
 
 run_page = page_runner("leaderboard.py")
 REPORTED_MODELS = {

@@ -38,7 +38,7 @@ if cell is None:
     )
 else:
     st.page_link(
-        "pages/explorer.py",
+        "app_pages/explorer.py",
         label=f"Open {cell.n or ''} items of {cell.run_label} · {cell.scope_value} in the Explorer",
         icon=":material/open_in_new:",
         query_params=cell.query_params,

@@ -12,9 +12,9 @@ ENTRYPOINT = str(PROJECT_ROOT / "streamlit_app.py")
 
 
 def page_runner(script: str, timeout_s: float = 60) -> Callable[..., AppTest]:
-    """``run_page(**query_params)`` for ``pages/<script>``: a fresh session's run with those URL
+    """``run_page(**query_params)`` for ``app_pages/<script>``: a fresh session's run with those URL
     parameters, as a shared link opens it."""
-    path = str(PROJECT_ROOT / "pages" / script)
+    path = str(PROJECT_ROOT / "app_pages" / script)
 
     def run_page(**query_params: str) -> AppTest:
         at = AppTest.from_file(path, default_timeout=timeout_s)

@@ -1,4 +1,4 @@
-"""AppTest of pages/generate.py: paste / pick / upload a problem, draw it live, check it, save it."""
+"""AppTest of app_pages/generate.py: paste / pick / upload a problem, draw it live, check it, save it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from core.problems.sample import load_sample
 from core.seed import seed_workspace
 from core.store import Store
 from core.workspace import Workspace
-from tests.pages.pagekit import ENTRYPOINT, page_runner
+from tests.app_pages.pagekit import ENTRYPOINT, page_runner
 
 run_page = page_runner("generate.py", timeout_s=120)
 QUESTION = "A block of mass m = 2 kg rests on a frictionless incline of angle 30°. Find its acceleration."
@@ -164,7 +164,7 @@ def test_imgcoder_with_a_profile_shows_understand_plan_code_render(home, no_mode
 def test_the_workbench_pages_are_in_the_navigation(home):
     at = AppTest.from_file(ENTRYPOINT, default_timeout=60).run()
     assert not at.exception
-    at.switch_page("pages/generate.py").run()
+    at.switch_page("app_pages/generate.py").run()
     assert not at.exception and [h.value for h in at.header] == ["Generate"]
-    at.switch_page("pages/jobs.py").run()
+    at.switch_page("app_pages/jobs.py").run()
     assert not at.exception and [h.value for h in at.header] == ["Jobs"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.pagekit import ENTRYPOINT
+from tests.app_pages.pagekit import ENTRYPOINT
 
 
 def test_entrypoint_opens_the_leaderboard_and_switches_to_the_explorer(seeded_home):
@@ -13,7 +13,7 @@ def test_entrypoint_opens_the_leaderboard_and_switches_to_the_explorer(seeded_ho
     assert [h.value for h in at.header] == ["Leaderboard"]
     assert at.sidebar.title[0].value == "SciGen Studio"
 
-    at.switch_page("pages/explorer.py").run()
+    at.switch_page("app_pages/explorer.py").run()
     assert not at.exception
     assert [h.value for h in at.header] == ["Explorer"]
     assert len(at.dataframe) == 1 and "UID" in at.dataframe[0].value.columns
