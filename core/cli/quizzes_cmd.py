@@ -245,7 +245,6 @@ def _generation_row(result: QuizGenResult):  # -> QuizGenerationRow
 
 def run_generate(args: argparse.Namespace) -> int:
     from core.evaluation.quizgen import generate_quizzes
-    from core.store.quiz_audits import record_quiz_generations
 
     store = _open_store(args)
     targets, skipped = _targets(args, _select(args, store))
@@ -270,7 +269,7 @@ def run_generate(args: argparse.Namespace) -> int:
             updated.append(problem.model_copy(update=changes))
         if updated:
             store.upsert_problems(updated)
-        record_quiz_generations(store, [_generation_row(result) for result in batch if result.status == "ok"])
+        store.record_quiz_generations(_generation_row(result) for result in batch if result.status == "ok")
 
     async def work(problem: Problem) -> QuizGenResult:
         return await generate_quizzes(problem, client, args.model, use_cache=not args.no_cache)
@@ -346,9 +345,7 @@ def _audit_row(audit: QuizAudit):  # -> QuizAuditRow
 
 def _already_audited(store: Store, model: str, uids: list[str], shuffles: int) -> set[tuple[str, int]]:
     """Quizzes with a current, complete audit by ``model`` of at least ``shuffles`` asks."""
-    from core.store.quiz_audits import quiz_audits
-
-    frame = quiz_audits(store, model=model, problem_uids=uids)
+    frame = store.quiz_audits(model=model, problem_uids=uids)
     done = frame[(frame["n_errors"] == 0) & (frame["shuffles"] >= shuffles)]
     return {
         (str(uid), int(index)) for uid, index in zip(done["problem_uid"], done["quiz_index"], strict=True)
@@ -358,7 +355,6 @@ def _already_audited(store: Store, model: str, uids: list[str], shuffles: int) -
 def run_audit(args: argparse.Namespace) -> int:
     from core.evaluation.quizgen import audit_quiz
     from core.problems import Quiz
-    from core.store.quiz_audits import save_quiz_audits
 
     if args.shuffles < 1:
         raise CliError("--shuffles must be at least 1")
@@ -393,7 +389,7 @@ def run_audit(args: argparse.Namespace) -> int:
         )
 
     def save(batch: list[QuizAudit]) -> None:
-        save_quiz_audits(store, [_audit_row(audit) for audit in batch])
+        store.save_quiz_audits(_audit_row(audit) for audit in batch)
 
     audits = asyncio.run(_in_batches(to_ask, work, save, _progress("quizzes audit", args.format == "table")))
     flagged = [audit for audit in audits if audit.flagged]
@@ -453,9 +449,7 @@ def _one_line(text: str, width: int = 80) -> str:
 
 
 def run_flagged(args: argparse.Namespace) -> int:
-    from core.store.quiz_audits import flagged_quizzes
-
-    frame = flagged_quizzes(_open_store(args), model=args.model)
+    frame = _open_store(args).flagged_quizzes(model=args.model)
     columns = ["problem_uid", "quiz_index", "model", "n_correct", "shuffles", "question"]
     if args.format == "json":
         records = json.loads(frame.loc[:, columns].to_json(orient="records", force_ascii=False))

@@ -7,7 +7,7 @@ Selection (:func:`select_figures`): the run's figures with status ok whose image
   run holding quiz answers). An answer counts as correct only when it is correct, not an abstention
   and not an evaluator error (as in ``core.evaluation.stats``); unanswered quizzes are wrong. With
   ``exclude_blind_quizzes`` quizzes flagged blind-solvable by a current audit
-  (``core.store.quiz_audits.flagged_quiz_keys``) leave numerator and denominator. An image with no
+  (``Store.flagged_quiz_keys``) leave numerator and denominator. An image with no
   quiz left, or with no answer row at all (not evaluated), fails any ``min_rinv > 0``.
   ``min_rinv`` None or 0 turns the filter off (no evaluation needed).
 * **judge filter** (``min_judge``: dimension -> minimum, e.g. ``{"judge_cf": 2}``): per image and
@@ -221,8 +221,6 @@ def _mean_scores(judge: pd.DataFrame) -> dict[str, dict[str, float | None]]:
 
 def select_figures(store: Store, workspace: Workspace, run_name: str, filters: ExportFilters) -> Selection:
     """The run's ok figures, each with its R_inv, judge means and rejection reasons."""
-    from core.store.quiz_audits import flagged_quiz_keys, quiz_audits
-
     run = find_generation_run(store, run_name)
     sources = store.evaluation_sources(run.run_id)
     quiz_rows = sources[sources["quiz_answers"] > 0]
@@ -245,12 +243,12 @@ def select_figures(store: Store, workspace: Workspace, run_name: str, filters: E
     problems = {p.uid: p for p in store.get_problems(uids)}
     flagged: set[tuple[str, int]] = set()
     if filters.exclude_blind_quizzes and filters.needs_quizzes:
-        if quiz_audits(store, problem_uids=uids).empty:
+        if store.quiz_audits(problem_uids=uids).empty:
             raise MissingEvaluationError(
                 f"no blind-solvability audit covers the quizzes of run {run.name!r}",
                 "scigen quizzes audit --model PROFILE",
             )
-        flagged = {key for key in flagged_quiz_keys(store) if key[0] in set(uids)}
+        flagged = {key for key in store.flagged_quiz_keys() if key[0] in set(uids)}
     items = store.run_items(run.run_id)
     answers = items.quiz_answers if items is not None else pd.DataFrame()
     judge = _mean_scores(items.judge_scores if items is not None else pd.DataFrame())

@@ -8,10 +8,22 @@ Usage::
     store.list_problems(subject="Physics")
 
 No connection is kept open between calls, so several processes can share one store.
+
+One convention:
+
+* ``Store`` (``core/store/store.py``) is the one door: callers outside ``core/store`` use its
+  public methods only, never ``_reading``/``_writing`` or the table modules' SQL functions.
+* A table module (``problems.py``, ``generations.py``, ``quiz_audits.py`` ...) holds the SQL of
+  its tables as functions taking a DuckDB connection/cursor, plus its row records; it never opens
+  the file. A ``Store`` method attaches the file (read-only, or one write transaction) and calls
+  them.
+* A new table: a numbered migration in ``migrations/``, a table module with its SQL functions,
+  and ``Store`` methods for what callers need.
 """
 
 from core.store.connection import StoreBusyError, StoreError, lock_stats
 from core.store.generations import AttemptRow, GenerationRow, ModelCallRow, RunProgress
+from core.store.quiz_audits import QuizAuditRow, QuizGenerationRow
 from core.store.records import Aggregate, Run, UpsertCounts
 from core.store.reported import (
     DEFAULT_REPORTED_FILE,
@@ -35,6 +47,8 @@ __all__ = [
     "GenerationRow",
     "ModelCallRow",
     "Provenance",
+    "QuizAuditRow",
+    "QuizGenerationRow",
     "ReportedResults",
     "ReportedResultsError",
     "ReportedRun",

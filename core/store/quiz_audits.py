@@ -3,8 +3,8 @@
 Writers take store-level records (below), never evaluation objects: the store does not import
 ``core.evaluation``; ``core.cli.quizzes_cmd`` turns audit results into these rows.
 
-The cursor-level functions run inside a transaction the caller holds; the ``store``-level
-functions (first argument a :class:`~core.store.Store`) open one, like ``Store`` methods do.
+Each function runs on a cursor inside a transaction the caller holds; callers go through the
+``Store`` methods (``save_quiz_audits``, ``quiz_audits``, ``flagged_quiz_keys`` ...).
 An audit applies to a quiz only while the stored quiz is the one audited (same question, options
 and correct key), so regenerated quizzes are never excluded by an outdated audit.
 """
@@ -14,27 +14,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-if TYPE_CHECKING:
-    from core.store.store import Store
-
 __all__ = [
     "AUDIT_COLUMNS",
     "QuizAuditRow",
     "QuizGenerationRow",
-    "flagged_quiz_keys",
-    "flagged_quizzes",
     "options_json",
-    "quiz_audits",
-    "quiz_generations",
-    "record_quiz_generations",
-    "save_quiz_audits",
+    "select_audits",
+    "select_generations",
+    "upsert_audits",
+    "upsert_generations",
 ]
 
 
@@ -123,9 +118,6 @@ _CURRENT = """
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-# ---- cursor level --------------------------------------------------------------------------
 
 
 def upsert_audits(cursor: duckdb.DuckDBPyConnection, rows: Sequence[QuizAuditRow]) -> int:
@@ -220,58 +212,11 @@ def select_generations(cursor: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return cursor.execute(f"SELECT {columns} FROM quiz_generations ORDER BY problem_uid").df()
 
 
-# ---- store level ---------------------------------------------------------------------------
+# Bridge for the one caller not yet moved to the facade (``core.jobs.evaluation``, being rewritten
+# elsewhere): delete both once it calls ``store.quiz_audits`` / ``store.flagged_quiz_keys``.
+def quiz_audits(store: Any, *, problem_uids: Iterable[str] | None = None) -> pd.DataFrame:
+    return store.quiz_audits(problem_uids=problem_uids)
 
 
-def save_quiz_audits(store: Store, rows: Sequence[QuizAuditRow]) -> int:
-    """Store audits in one transaction; returns how many were written."""
-    rows = list(rows)
-    with store._writing() as transaction:
-        written = upsert_audits(transaction.cursor, rows)
-        if not written:
-            transaction.unchanged()
-    return written
-
-
-def quiz_audits(
-    store: Store,
-    *,
-    model: str | Sequence[str] | None = None,
-    problem_uids: Iterable[str] | None = None,
-    current_only: bool = True,
-) -> pd.DataFrame:
-    """Columns: AUDIT_COLUMNS + ``current``. ``current_only`` drops audits of quizzes that
-    changed since (or no longer exist)."""
-    with store._reading() as cursor:
-        return select_audits(cursor, model=model, problem_uids=problem_uids, current_only=current_only)
-
-
-def flagged_quizzes(store: Store, *, model: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """Quizzes flagged blind-solvable by a current audit (of ``model``, or of any model), one row
-    per (quiz, model). Columns as :func:`quiz_audits`."""
-    with store._reading() as cursor:
-        return select_audits(cursor, model=model, flagged_only=True, current_only=True)
-
-
-def flagged_quiz_keys(store: Store, *, model: str | Sequence[str] | None = None) -> set[tuple[str, int]]:
-    """``{(problem_uid, quiz_index)}`` of quizzes to exclude from accuracy figures."""
-    frame = flagged_quizzes(store, model=model)
-    return {
-        (str(uid), int(index)) for uid, index in zip(frame["problem_uid"], frame["quiz_index"], strict=True)
-    }
-
-
-def record_quiz_generations(store: Store, rows: Sequence[QuizGenerationRow]) -> int:
-    rows = list(rows)
-    with store._writing() as transaction:
-        written = upsert_generations(transaction.cursor, rows)
-        if not written:
-            transaction.unchanged()
-    return written
-
-
-def quiz_generations(store: Store) -> pd.DataFrame:
-    """Columns: problem_uid, model, prompt, n_quizzes, n_elements, attempts, issues_json, cost_usd,
-    generated_at."""
-    with store._reading() as cursor:
-        return select_generations(cursor)
+def flagged_quiz_keys(store: Any) -> set[tuple[str, int]]:
+    return store.flagged_quiz_keys()

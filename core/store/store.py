@@ -20,6 +20,7 @@ from core.store import evaluations as evaluation_sql
 from core.store import figure_views as figure_sql
 from core.store import generations as generation_sql
 from core.store import problems as problem_sql
+from core.store import quiz_audits as quiz_audit_sql
 from core.store import results as result_sql
 from core.store import schema
 from core.store.analysis import RunItems
@@ -28,6 +29,7 @@ from core.store.downstream import DownstreamImportCounts, DownstreamOutcome
 from core.store.evaluations import EvaluationItemRow, JudgeScoreRow, MetricValueRow, QuizAnswerRow
 from core.store.generations import AttemptRow, GenerationRow, ModelCallRow, ProgressState, RunProgress
 from core.store.problems import FilterValue
+from core.store.quiz_audits import QuizAuditRow, QuizGenerationRow
 from core.store.records import Aggregate, Run, UpsertCounts
 from core.store.reported import ReportedResults
 from core.workspace import Workspace
@@ -577,6 +579,61 @@ class Store:
         source_run_id (the evaluation run the number comes from)."""
         with self._reading() as cursor:
             return evaluation_sql.scoped_metrics(cursor, metric, scope)
+
+    # quiz audits (blind solvability) and where generated quizzes came from --------------------
+
+    def save_quiz_audits(self, rows: Iterable[QuizAuditRow]) -> int:
+        """Store audits keyed by (problem_uid, quiz_index, model) in one transaction; returns how
+        many were written."""
+        rows = list(rows)
+        with self._writing() as transaction:
+            written = quiz_audit_sql.upsert_audits(transaction.cursor, rows)
+            if not written:
+                transaction.unchanged()
+        return written
+
+    def quiz_audits(
+        self,
+        *,
+        model: str | Sequence[str] | None = None,
+        problem_uids: Iterable[str] | None = None,
+        current_only: bool = True,
+    ) -> pd.DataFrame:
+        """Columns: ``core.store.quiz_audits.AUDIT_COLUMNS`` + ``current``. ``current_only`` drops
+        audits of quizzes that changed since (or no longer exist)."""
+        with self._reading() as cursor:
+            return quiz_audit_sql.select_audits(
+                cursor, model=model, problem_uids=problem_uids, current_only=current_only
+            )
+
+    def flagged_quizzes(self, *, model: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """Quizzes flagged blind-solvable by a current audit (of ``model``, or of any model), one
+        row per (quiz, model). Columns as :meth:`quiz_audits`."""
+        with self._reading() as cursor:
+            return quiz_audit_sql.select_audits(cursor, model=model, flagged_only=True, current_only=True)
+
+    def flagged_quiz_keys(self, *, model: str | Sequence[str] | None = None) -> set[tuple[str, int]]:
+        """``{(problem_uid, quiz_index)}`` of quizzes to exclude from accuracy figures."""
+        frame = self.flagged_quizzes(model=model)
+        return {
+            (str(uid), int(index))
+            for uid, index in zip(frame["problem_uid"], frame["quiz_index"], strict=True)
+        }
+
+    def record_quiz_generations(self, rows: Iterable[QuizGenerationRow]) -> int:
+        """Store where problems' model-written quizzes came from (one row per problem)."""
+        rows = list(rows)
+        with self._writing() as transaction:
+            written = quiz_audit_sql.upsert_generations(transaction.cursor, rows)
+            if not written:
+                transaction.unchanged()
+        return written
+
+    def quiz_generations(self) -> pd.DataFrame:
+        """Columns: problem_uid, model, prompt, n_quizzes, n_elements, attempts, issues_json,
+        cost_usd, generated_at."""
+        with self._reading() as cursor:
+            return quiz_audit_sql.select_generations(cursor)
 
     # training-set export (read-only; SQL in core/store/export_queries.py) ----------------------
 

@@ -11,7 +11,6 @@ import pytest
 
 from core.models.fake_server import FakeOpenAIServer, ReceivedRequest
 from core.problems import Problem, Quiz
-from core.store.quiz_audits import flagged_quiz_keys, quiz_audits, quiz_generations
 from core.workspace import PROJECT_ROOT
 
 SCIGENBENCH = PROJECT_ROOT.parent / "shared" / "scigenbench"
@@ -114,7 +113,7 @@ def test_generate_writes_quizzes_only_for_problems_without_them(scigen, server) 
     assert store.get_problem("custom:has").quizzes == [QUIZ_MASS]
     (request,) = server.requests
     assert request.model == "quizgen" and TEXT in "\n".join(request.texts)
-    provenance = quiz_generations(store)
+    provenance = store.quiz_generations()
     assert list(provenance["problem_uid"]) == ["custom:new"]
     assert provenance.iloc[0]["model"] == "quizgen" and provenance.iloc[0]["n_quizzes"] == 3
 
@@ -149,7 +148,7 @@ def test_generate_reports_invalid_output_and_stores_nothing(scigen, server) -> N
     assert "custom:new: FAILED (invalid_quizzes)" in out
     assert "attempt 2: no JSON object with a 'quizzes' list was found in the reply" in out
     assert store.get_problem("custom:new").quizzes == [] and server.request_count == 2
-    assert quiz_generations(store).empty
+    assert store.quiz_generations().empty
 
 
 def test_generate_without_a_model_profile_is_a_clear_error(scigen, server) -> None:
@@ -188,10 +187,10 @@ def test_audit_flags_only_quizzes_right_in_every_shuffle(scigen, server) -> None
     for request in server.requests:
         assert request.images == [] and TEXT not in "\n".join(request.texts)
 
-    audits = quiz_audits(store)
+    audits = store.quiz_audits()
     assert list(audits["flagged"]) == [True, False] and list(audits["n_correct"]) == [4, 3]
     assert all(len(seeds) == 4 for seeds in audits["seeds"])
-    assert flagged_quiz_keys(store) == {("custom:aud", 0)}
+    assert store.flagged_quiz_keys() == {("custom:aud", 0)}
 
     status, out, _ = scigen("quizzes", "flagged")
     assert status == 0 and "custom:aud#0  blind  4/4" in out and "1 flagged quiz audits" in out
@@ -215,9 +214,9 @@ def test_audit_of_a_seed_changes_the_shuffles_and_records_incomplete_audits(scig
     store = scigen.store()
     store.upsert_problems([problem("aud", quizzes=[QUIZ_ANGLE])])
     scigen("quizzes", "audit", "--model", "blind", "--seed", "1")
-    first = quiz_audits(store).iloc[0]
+    first = store.quiz_audits().iloc[0]
     scigen("quizzes", "audit", "--model", "blind", "--seed", "2", "--redo")
-    second = quiz_audits(store).iloc[0]
+    second = store.quiz_audits().iloc[0]
     assert list(first["seeds"]) != list(second["seeds"])
     asks = json.loads(second["answers_json"])
     assert [ask["seed"] for ask in asks] == list(second["seeds"])
@@ -226,7 +225,7 @@ def test_audit_of_a_seed_changes_the_shuffles_and_records_incomplete_audits(scig
     server.reply = "%%%"  # unreadable, and so is the grader's verdict
     status, out, _ = scigen("quizzes", "audit", "--model", "blind", "--seed", "3", "--redo")
     assert status == 0 and "incomplete custom:aud#0: 3 asks failed (unparsable)" in out
-    assert flagged_quiz_keys(store) == set()  # the newer, incomplete audit replaced the flag
+    assert store.flagged_quiz_keys() == set()  # the newer, incomplete audit replaced the flag
 
 
 def test_flagged_audits_lapse_when_the_quiz_changes(scigen, server) -> None:
@@ -234,10 +233,10 @@ def test_flagged_audits_lapse_when_the_quiz_changes(scigen, server) -> None:
     store = scigen.store()
     store.upsert_problems([problem("aud", quizzes=[QUIZ_ANGLE])])
     scigen("quizzes", "audit", "--model", "blind")
-    assert flagged_quiz_keys(store) == {("custom:aud", 0)}
+    assert store.flagged_quiz_keys() == {("custom:aud", 0)}
     changed = QUIZ_ANGLE.model_copy(update={"question": "Which angle is marked at the base of the ramp?"})
     store.upsert_problems([problem("aud", quizzes=[changed])])
-    assert flagged_quiz_keys(store) == set()
+    assert store.flagged_quiz_keys() == set()
     status, out, _ = scigen("quizzes", "flagged", "--format", "json")
     assert status == 0 and json.loads(out) == []
 
@@ -257,4 +256,4 @@ def test_audit_works_on_imported_scigenbench_quizzes(scigen, server) -> None:
     assert status == 0, err
     n_quizzes = sum(len(p.quizzes) for p in imported)
     assert f"audited {n_quizzes} quizzes with blind over 3 shuffles: 0 flagged" in out
-    assert len(quiz_audits(store, model="blind")) == n_quizzes
+    assert len(store.quiz_audits(model="blind")) == n_quizzes

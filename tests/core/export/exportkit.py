@@ -40,7 +40,7 @@ from core.problems.models import Problem, Quiz
 from core.problems.sample import load_sample
 from core.store import Run, Store
 from core.store.evaluations import EvaluationItemRow, JudgeScoreRow, QuizAnswerRow
-from core.store.quiz_audits import QuizAuditRow, options_json, save_quiz_audits
+from core.store.quiz_audits import QuizAuditRow, options_json
 from core.workspace import Workspace
 
 RUN = "gold"
@@ -158,7 +158,7 @@ def build(home: Path) -> Workspace:
         judge_scores=scores,
     )
     quiz = by_uid[GENETICS].quizzes[0]
-    save_quiz_audits(store, [
+    store.save_quiz_audits([
         QuizAuditRow(problem_uid=GENETICS, quiz_index=0, model="blind-model", question=quiz.question,
                      options_json=options_json(quiz.options), correct_option=quiz.correct_option, shuffles=3,
                      n_correct=3, n_errors=0, flagged=True, seeds=[0, 1, 2], answers_json="[]",

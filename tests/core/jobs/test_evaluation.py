@@ -31,7 +31,7 @@ from core.jobs.evaluation import PSNR_CAP_DB
 from core.models.fake_server import FakeOpenAIServer
 from core.problems.sample import load_sample
 from core.store import Store
-from core.store.quiz_audits import QuizAuditRow, options_json, save_quiz_audits
+from core.store.quiz_audits import QuizAuditRow, options_json
 from core.workspace import PROJECT_ROOT
 from tests.core.jobs.evalkit import (
     BROKEN_FAILED,
@@ -288,7 +288,7 @@ def test_blind_solvable_quizzes_are_left_out_of_the_unblind_metrics(workspace, s
         )
         for p in problems for i, q in enumerate(p.quizzes)
     ]
-    save_quiz_audits(store, rows)
+    store.save_quiz_audits(rows)
     with FakeOpenAIServer(reply=scripted(wrong=[EVAL_UIDS[0]])) as server:
         config = vision_config(server, "vision")
         summary = evaluate(store, workspace, generation_run="reference", spec=EvaluatorSpec.create("vqa", model="vision"),
