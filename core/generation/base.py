@@ -175,6 +175,12 @@ class Generator(ABC):
         ``config``/``home`` are passed to :func:`core.models.resolve_model`. Default: unchanged."""
         return spec
 
+    @classmethod
+    def available_for(cls, problem: Problem) -> bool:
+        """Whether this generator can draw ``problem`` at all, so a picker for one problem can
+        leave it out (a job over many problems still records the failure). Default: yes."""
+        return True
+
     @abstractmethod
     async def generate(self, problem: Problem, ctx: GenerationContext) -> FigureResult:
         """Draw ``problem``'s figure. Failures are returned as a failed FigureResult, not raised."""

@@ -209,6 +209,11 @@ class ReferenceGenerator(Generator):
         """``spec`` with every default written out."""
         return GeneratorSpec.create(spec.name, **check_params(spec, RENDER_DEFAULTS))
 
+    @classmethod
+    def available_for(cls, problem: Problem) -> bool:
+        """Only a problem with a gold script can be drawn from it."""
+        return bool(problem.reference_code and problem.reference_code.strip())
+
     async def generate(self, problem: Problem, ctx: GenerationContext) -> FigureResult:
         started = time.monotonic()
         code = problem.reference_code

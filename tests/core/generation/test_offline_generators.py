@@ -86,6 +86,13 @@ def test_reference_without_a_script_is_no_reference(render_pool: RenderPool) -> 
     assert not result.ok and result.error_class == "no_reference" and result.attempts == []
 
 
+def test_only_reference_says_it_cannot_draw_a_problem_without_a_gold_script() -> None:
+    bare, gold = make_problem(), make_problem(reference_code=GOOD_SCRIPT)
+    assert not ReferenceGenerator.available_for(bare) and ReferenceGenerator.available_for(gold)
+    assert not ReferenceGenerator.available_for(make_problem(reference_code="  \n"))
+    assert all(cls.available_for(bare) for name, cls in registered_generators().items() if name != "reference")
+
+
 def test_a_broken_reference_script_fails_with_the_sandbox_class(render_pool: RenderPool) -> None:
     problem = make_problem(reference_code="import matplotlib.pyplot as plt\nplt.plot(\n")
     result = run(create_generator(GeneratorSpec.create("reference")).generate(problem, context(render_pool)))
