@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from core.generation.base import GenerationStep
@@ -16,6 +18,12 @@ STEP_TITLES: dict[str, str] = {
     "critique": "Critique",
 }
 STATUS_ICONS: dict[str, str] = {"running": "⏳", "ok": "✅", "failed": "❌"}
+# The heading a model writes above its plan ("Plan", "## Plan:", "**Step 1 - Plan**"); the panel
+# has its own title.
+PLAN_HEADING = re.compile(
+    r"\A\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*(?:step\s*1\s*[-:.–—]?\s*)?plan\b\s*(?:\*\*|__)?\s*[:.]?\s*(?:\*\*|__)?[ \t]*\n?",
+    re.IGNORECASE,
+)
 
 
 def pipeline_caption(current: str | None = None) -> str:
@@ -39,6 +47,15 @@ def status_label(status: str, seconds: float, label: str) -> str:
     """The collapsed status box's label once the figure is done."""
     outcome = "Figure ready" if status == "ok" else "No figure"
     return f"{outcome} · {label} · {seconds:.1f} s"
+
+
+def plan_markdown(plan: str | None) -> str:
+    """The plan as the Plan panel shows it: without the model's own "Plan" heading, one line per
+    line of the plan (Markdown would run them together)."""
+    text = PLAN_HEADING.sub("", plan or "", count=1).strip()
+    if not text:
+        return "*No plan: offline generators draw without one.*"
+    return "  \n".join(line.rstrip() for line in text.splitlines())
 
 
 def attempts_column_config() -> dict:

@@ -11,6 +11,8 @@ from dashboard.data import generate as data
 MODES = ("Paste", "Pick from the store", "Upload a file")
 QUIZZED_KEY = "quizzed_problems"
 """session_state key: {uid: the problem with quizzes a model wrote on this page}."""
+OFFERED_MODELS_KEY = "offered_model_choices"
+"""session_state key: the model choices "Draw with" offered on the previous run (their keys)."""
 UPLOAD_LIMIT_MB = 5
 
 
@@ -118,8 +120,9 @@ def generator_picker(setup: data.ModelSetup, problem: Problem) -> data.Generator
         placeholder="e.g. openai/gpt-4o-mini or ollama/llava",
         help="Any LiteLLM model; its endpoint and key come from LiteLLM's usual environment variables.",
     )
-    choices = data.generator_choices(setup, has_reference=bool(problem.reference_code), raw_model=raw)
+    choices = data.generator_choices(setup, problem, raw_model=raw)
     by_key = {choice.key: choice for choice in choices}
+    _select_new_model(choices)
     key = st.selectbox("Draw with", list(by_key), key="generator", format_func=lambda k: by_key[k].label)
     choice = by_key[key]
     if choice.generator == "text-card":
@@ -128,6 +131,18 @@ def generator_picker(setup: data.ModelSetup, problem: Problem) -> data.Generator
             "as text. It shows how much a quiz metric can be passed without drawing anything."
         )
     return choice
+
+
+def _select_new_model(choices: list[data.GeneratorChoice]) -> None:
+    """A model that was just typed (or configured) becomes the "Draw with" selection, so pressing
+    Generate draws with it; the offline choices stay one click away, and picking one sticks until
+    another model appears."""
+    offered = [choice.key for choice in choices if not choice.offline]
+    before = st.session_state.get(OFFERED_MODELS_KEY)
+    new = [key for key in offered if before is not None and key not in before]
+    if new:
+        st.session_state["generator"] = new[-1]
+    st.session_state[OFFERED_MODELS_KEY] = offered
 
 
 def save_button(problem: Problem, reference_png: bytes | None) -> None:

@@ -42,7 +42,7 @@ def show_live_figure(live: data.LiveFigure) -> None:
             )
     with plan:
         st.markdown("**Plan**")
-        st.markdown(live.plan or "*No plan: offline generators draw without one.*")
+        st.markdown(generate_charts.plan_markdown(live.plan))
         cost = f" · ${live.cost_usd:.4f}" if live.cost_usd is not None else ""
         st.caption(f"{len(live.attempts)} attempt(s) · {live.seconds:.1f} s{cost}")
     if live.code:

@@ -21,11 +21,11 @@ import streamlit as st
 from PIL import Image, UnidentifiedImageError
 
 from core.evaluation.base import EvaluatorSpec
-from core.metrics import JUDGE_DIMENSIONS
-from core.generation.base import FigureResult, GenerationStep, GeneratorSpec
-from core.generation.text_card import TEXT_CARD_LABEL
+from core.generation import registered_generators
+from core.generation.base import FigureResult, GenerationStep, Generator, GeneratorSpec
 from core.jobs.runs import JobError
 from core.jobs.single import custom_problem, evaluate_one, generate_one, ocr_answers, write_quizzes
+from core.metrics import JUDGE_DIMENSIONS
 from core.models import ProfileError, load_profiles
 from core.models.profiles import PROVIDER_KEY_ENV, find_config_path
 from core.problems.importer import IMPORT_SUFFIXES, ImportFileError, parse_file, read_records
@@ -124,37 +124,53 @@ class GeneratorChoice:
         return GeneratorSpec.create(self.generator, **({"model": self.model} if self.model else {}))
 
 
-TEXT_CARD = GeneratorChoice("text-card", TEXT_CARD_LABEL, "text-card")
-REFERENCE = GeneratorChoice("reference", "reference: the problem's gold script (offline)", "reference")
-
-
 def _is_pixel_model(model: str) -> bool:
     return any(hint in model.lower() for hint in PIXEL_MODEL_HINTS)
 
 
+def generator_title(cls: type[Generator]) -> str:
+    """A generator's label as pickers show it (its name when it declares none)."""
+    return cls.label or cls.name
+
+
+def _short_title(cls: type[Generator]) -> str:
+    """``ImgCoder`` of ``ImgCoder (plan -> code, ...)``: the label's head, put before a model name."""
+    return generator_title(cls).split(" (", 1)[0]
+
+
+def offline_choices(problem: Problem | None = None) -> list[GeneratorChoice]:
+    """Every registered generator that needs no model, in registration order; given a problem,
+    only those that can draw it (``Generator.available_for``: e.g. reference needs a gold script)."""
+    return [
+        GeneratorChoice(name, generator_title(cls), name)
+        for name, cls in registered_generators().items()
+        if not cls.needs_model and cls.kind != "imported" and (problem is None or cls.available_for(problem))
+    ]
+
+
+def model_choices(name: str, model: str) -> list[GeneratorChoice]:
+    """The ways to draw with one model (a profile ``name`` for ``model``; a typed model string has
+    name == model): each registered model generator of the model's kind (text-to-image models ->
+    pixel generators, other models -> code generators such as ImgCoder)."""
+    kind = "pixel" if _is_pixel_model(model) else "code"
+    shown = name if name == model else f"{name} ({model})"
+    return [
+        GeneratorChoice(f"{generator}:{name}", f"{_short_title(cls)} · {shown}", generator, name)
+        for generator, cls in registered_generators().items()
+        if cls.needs_model and cls.kind == kind
+    ]
+
+
 def generator_choices(
-    setup: ModelSetup, *, has_reference: bool, raw_model: str | None = None
+    setup: ModelSetup, problem: Problem | None = None, raw_model: str | None = None
 ) -> list[GeneratorChoice]:
-    """Model generators first (ImgCoder per usable profile, pixel for text-to-image profiles, a
-    typed LiteLLM model string), then the offline ones: ``reference`` when the problem has a gold
-    script, and ``text-card`` (the adversarial baseline) always."""
-    choices: list[GeneratorChoice] = []
-    for name, model in setup.profiles.items():
-        if _is_pixel_model(model):
-            choices.append(GeneratorChoice(f"pixel:{name}", f"pixel · {name} ({model})", "pixel", name))
-        else:
-            choices.append(
-                GeneratorChoice(f"imgcoder:{name}", f"ImgCoder · {name} ({model})", "imgcoder", name)
-            )
+    """Model generators first (per usable profile, then for a typed LiteLLM model string), then
+    the offline ones that can draw ``problem`` (all of them when no problem is given)."""
+    choices = [choice for name, model in setup.profiles.items() for choice in model_choices(name, model)]
     raw = (raw_model or "").strip()
     if raw and raw not in setup.profiles:
-        generator = "pixel" if _is_pixel_model(raw) else "imgcoder"
-        label = f"{'pixel' if generator == 'pixel' else 'ImgCoder'} · {raw}"
-        choices.append(GeneratorChoice(f"{generator}:{raw}", label, generator, raw))
-    if has_reference:
-        choices.append(REFERENCE)
-    choices.append(TEXT_CARD)
-    return choices
+        choices += model_choices(raw, raw)
+    return choices + offline_choices(problem)
 
 
 def answerer_choices(setup: ModelSetup, raw_model: str | None = None) -> list[str]:

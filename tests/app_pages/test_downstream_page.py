@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 from core.store import Store
 from core.store.downstream import parse_downstream_csv
 from core.workspace import Workspace
-from tests.dashboard import workspaces
 from tests.app_pages.pagekit import page_runner
+from tests.dashboard import workspaces
 
 run_page = page_runner("downstream.py")
 OUTCOMES = """source,train_samples,benchmark,accuracy

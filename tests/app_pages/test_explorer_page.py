@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard import figure_workspaces as fw
 from tests.app_pages.pagekit import page_runner
+from tests.dashboard import figure_workspaces as fw
 
 run_page = page_runner("explorer.py")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.core.export import exportkit as kit
 from tests.app_pages.pagekit import page_runner
+from tests.core.export import exportkit as kit
 
 run_page = page_runner("export.py")
 

@@ -19,6 +19,7 @@ QUESTION = "A block of mass m = 2 kg rests on a frictionless incline of angle 30
 PROVIDER_ENV = (
     "OPENAI_API_KEY",
     "OPENAI_API_BASE",
+    "OPENAI_BASE_URL",
     "ANTHROPIC_API_KEY",
     "GEMINI_API_KEY",
     "GOOGLE_API_KEY",
@@ -157,8 +158,42 @@ def test_imgcoder_with_a_profile_shows_understand_plan_code_render(home, no_mode
         for line in ("✅ **Understand**", "✅ **Plan**", "✅ **Code**", "✅ **Render**"):
             assert line in steps
         assert "Image Content: a block on an incline." in steps  # the plan is shown
+        assert plan_panel_lines(at).count("Plan") == 1  # the panel's title, not the model's heading too
         assert server.request_count == 1
         assert at.selectbox(key="answerer").options == ["OCR (offline)", "fake"]
+
+
+def plan_panel_lines(at: AppTest) -> list[str]:
+    """The Plan panel's text, one entry per line, with Markdown's bold and line-break marks removed."""
+    start = next(i for i, m in enumerate(at.markdown) if m.value == "**Plan**")
+    return [line.strip(" *") for m in at.markdown[start : start + 2] for line in m.value.splitlines()]
+
+
+@pytest.mark.slow
+def test_a_typed_model_string_becomes_the_selection_and_generate_draws_with_it(home, monkeypatch):
+    with FakeOpenAIServer(reply=f"{PLAN}\n\n```python\n{CODE}```\n") as server:
+        monkeypatch.setenv("OPENAI_API_BASE", server.api_base)  # LiteLLM's own variables, as a user sets them
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-000")
+        at = paste(run_page())
+        assert at.selectbox(key="generator").value == "text-card"  # nothing typed yet: offline only
+        at.text_input(key="raw_model").set_value("openai/fake-model").run()
+        assert not at.exception
+        picker = at.selectbox(key="generator")
+        assert picker.value == "imgcoder:openai/fake-model"
+        assert picker.options == ["ImgCoder · openai/fake-model", "text-card (adversarial baseline: no diagram)"]
+
+        at.button(key="generate_figure").click().run()
+        assert not at.exception and len(at.image) == 1
+        assert at.status[0].label.startswith("Figure ready · ImgCoder · openai/fake-model")
+        assert server.request_count == 1 and server.requests[-1].had_authorization
+        assert "Image Content: a block on an incline." in markdown_text(at)
+
+        at.selectbox(key="generator").set_value("text-card").run()  # the baseline is one click away
+        assert at.selectbox(key="generator").value == "text-card"
+        at.run()  # and stays picked: the typed model is no longer new
+        assert at.selectbox(key="generator").value == "text-card"
+        at.text_input(key="raw_model").set_value("openai/other-model").run()  # another model: picked
+        assert at.selectbox(key="generator").value == "imgcoder:openai/other-model"
 
 
 def test_the_workbench_pages_are_in_the_navigation(home):
