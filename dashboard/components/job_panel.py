@@ -82,14 +82,12 @@ def generation_job_form() -> None:
 
 def evaluation_job_form() -> None:
     """The generation run to score, the evaluators, a selection; starts ``scigen evaluate`` on submit."""
-    if not data.evaluation_available():
-        st.info("Evaluation jobs need `scigen evaluate`, which this installation does not have yet.")
-        return
     runs = data.generation_runs()
     if not runs:
         st.info("No generation run to evaluate yet: start one in the first tab.")
         return
     models = data.answer_models()
+    metric_labels = data.offline_metrics()
     with st.form("evaluation_job"):
         run_name = st.selectbox("Generation run", runs, key="eval_run")
         columns = st.columns(2)
@@ -103,9 +101,9 @@ def evaluation_job_form() -> None:
         judges = st.multiselect("Judges (5 dimensions)", models, key="eval_judges")
         metrics = st.multiselect(
             "Metrics (offline)",
-            list(data.OFFLINE_EVALUATORS),
+            list(metric_labels),
             key="eval_metrics",
-            format_func=data.OFFLINE_EVALUATORS.get,
+            format_func=metric_labels.get,
         )
         selection = _selection_widgets("eval", 0)
         with st.expander("Options"):

@@ -18,8 +18,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-import core.cli
-from core.generation.text_card import TEXT_CARD_LABEL
+from core.evaluation import registered_evaluators
 from core.jobs import effective_state
 from core.jobs.launcher import (
     EXIT_INTERRUPTED,
@@ -37,23 +36,12 @@ from core.jobs.launcher import (
 from core.jobs.runs import JobError, ProblemSelection
 from core.store import RunProgress
 from dashboard.data.access import cache_key, open_store, store, workspace
-from dashboard.data.generate import WorkbenchError, model_setup
+from dashboard.data.generate import WorkbenchError, model_setup, offline_choices
 
 EXIT_BUDGET = 3
 RECENT_JOBS = 8
 START_SLACK = timedelta(seconds=5)
 """A progress row counts as a job's when it started at most this long before the job (clocks)."""
-OFFLINE_MODELS: dict[str, str] = {
-    "reference": "reference (gold scripts of the bundled sample; offline)",
-    "text-card": TEXT_CARD_LABEL,
-}
-OFFLINE_EVALUATORS: dict[str, str] = {
-    "psnr": "PSNR vs the reference figure",
-    "ssim": "SSIM vs the reference figure",
-    "figure-facts": "Figure facts (overlaps, text outside, answer leaks)",
-    "fid": "FID / KID (a set metric; needs torch)",
-    "clip": "CLIP score (needs its weights)",
-}
 FINISHED_STATES = ("finished", "cancelled", "failed", "stopped")
 
 
@@ -297,16 +285,26 @@ def history_table(overview: pd.DataFrame, evaluations: pd.DataFrame) -> pd.DataF
 # ---- choices ---------------------------------------------------------------------------------------
 
 
+def offline_generators() -> dict[str, str]:
+    """Registered generators that need no model: name (a job's ``--model`` value) -> label."""
+    return {choice.generator: choice.label for choice in offline_choices()}
+
+
 def job_model_choices() -> dict[str, str]:
     """What a generation job can draw with: ``--model`` value -> label (model profiles first)."""
     setup = model_setup()
     models = {name: f"ImgCoder · {name} ({model})" for name, model in setup.profiles.items()}
-    return {**models, **OFFLINE_MODELS}
+    return {**models, **offline_generators()}
 
 
-def evaluation_available() -> bool:
-    """Whether this installation has ``scigen evaluate`` (the evaluation verb is registered)."""
-    return "core.cli.evaluate_cmd" in core.cli.VERB_MODULES
+def offline_metrics() -> dict[str, str]:
+    """Registered evaluators that need no model and do not answer quizzes (the OCR answerer has
+    its own checkbox): name -> label (the name when the evaluator declares none)."""
+    return {
+        name: cls.label or name
+        for name, cls in registered_evaluators().items()
+        if not cls.needs_model and "quiz_answers" not in cls.produces
+    }
 
 
 def answer_models() -> list[str]:
@@ -383,7 +381,7 @@ def start_generation(
     try:
         if not selection.resolve(store()):
             raise WorkbenchError(f"no problems match the selection ({selection.describe()})")
-        offline = model in OFFLINE_MODELS
+        offline = model in offline_generators()
         args = generation_args(
             run_name.strip() or default_run_name(model, selection),
             model,
@@ -415,8 +413,6 @@ def start_evaluation(
     retry_failed: bool = False,
 ) -> JobHandle:
     """Launch ``scigen evaluate`` on the generation run ``run_name`` in the background."""
-    if not evaluation_available():
-        raise WorkbenchError("this installation has no 'scigen evaluate' yet")
     if ocr and vqa_model:
         raise WorkbenchError("choose OCR or a vision model to answer the quizzes, not both")
     try:

@@ -1,24 +1,39 @@
 """AppTest of app_pages/jobs.py: start real background jobs from the form, watch the store reach
-finished, cancel a slow job (it records 'interrupted') and resume it."""
+finished, cancel a slow job (it records 'interrupted') and resume it; the pickers list whatever
+generators and evaluators are registered."""
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+import core.evaluation.base as evaluation_base
+import core.generation.base as generation_base
+from core.evaluation.base import (
+    EvaluationContext,
+    EvaluationOutput,
+    FigureEvaluator,
+    FigureUnderTest,
+    MetricValue,
+)
+from core.generation.base import FigureResult, GenerationContext, Generator, GeneratorKind
 from core.jobs.launcher import list_jobs
 from core.models.fake_server import FakeOpenAIServer
+from core.problems import Problem
 from core.seed import seed_workspace
 from core.store import RunProgress, Store
 from core.workspace import Workspace
 from tests.app_pages.pagekit import page_runner
 
 run_page = page_runner("jobs.py")
+run_generate_page = page_runner("generate.py")
 JOB_TIMEOUT_S = 180
 PROVIDER_ENV = (
     "OPENAI_API_KEY",
@@ -89,7 +104,7 @@ def test_without_jobs_or_runs_the_page_says_what_to_do(home):
     infos = " ".join(info.value for info in at.info)
     assert "No jobs yet" in infos and "No runs yet" in infos
     assert at.selectbox(key="job_model").options == [
-        "reference (gold scripts of the bundled sample; offline)",
+        "reference (gold scripts of the bundled sample)",
         "text-card (adversarial baseline: no diagram)",
     ]
 
@@ -160,16 +175,9 @@ def test_cancel_stops_a_slow_job_and_resume_finishes_it(home):
         assert len(list_jobs(home)) == 2
 
 
-def test_the_evaluation_form_offers_offline_evaluators_once_scigen_evaluate_exists(home, monkeypatch):
-    import core.cli
+def test_the_evaluation_form_offers_the_offline_evaluators_once_there_is_a_run(home):
+    from core.evaluation import registered_evaluators
 
-    monkeypatch.setattr(
-        core.cli, "VERB_MODULES", tuple(m for m in core.cli.VERB_MODULES if "evaluate" not in m)
-    )
-    at = run_page()
-    assert any("need `scigen evaluate`" in info.value for info in at.info)
-
-    monkeypatch.setattr(core.cli, "VERB_MODULES", (*core.cli.VERB_MODULES, "core.cli.evaluate_cmd"))
     at = run_page()
     assert any("No generation run to evaluate yet" in info.value for info in at.info)
     _generation_run(home, "gold")
@@ -177,7 +185,69 @@ def test_the_evaluation_form_offers_offline_evaluators_once_scigen_evaluate_exis
     assert not at.exception
     assert at.selectbox(key="eval_run").options == ["gold"]
     assert at.checkbox(key="eval_ocr").value is True  # no model: OCR answers the quizzes
-    assert "Figure facts (overlaps, text outside, answer leaks)" in at.multiselect(key="eval_metrics").options
+    evaluators = registered_evaluators()
+    labels = [evaluators[name].label or name for name in ("figure-facts", "psnr", "ssim")]
+    assert set(labels) <= set(at.multiselect(key="eval_metrics").options)
+
+
+class BlankCardGenerator(Generator):
+    """A generator defined outside the project: a blank card per problem, no model."""
+
+    name: ClassVar[str] = "toy-blank-card"
+    kind: ClassVar[GeneratorKind] = "baseline"
+    label: ClassVar[str] = "toy blank card (registered by a test)"
+
+    async def generate(self, problem: Problem, ctx: GenerationContext) -> FigureResult:
+        png = io.BytesIO()
+        Image.new("RGB", (64, 48), "white").save(png, format="PNG")
+        return FigureResult(problem_uid=problem.uid, status="ok", image=png.getvalue())
+
+
+class PngSizeEvaluator(FigureEvaluator):
+    """An evaluator defined outside the project: the figure's PNG size in KB, no model."""
+
+    name: ClassVar[str] = "toy-png-size"
+    label: ClassVar[str] = "toy PNG size (registered by a test)"
+    produces: ClassVar[tuple[str, ...]] = ("toy_png_kb",)
+
+    async def evaluate(
+        self, problem: Problem, figure: FigureUnderTest, ctx: EvaluationContext
+    ) -> EvaluationOutput:
+        if figure.status != "ok":
+            return EvaluationOutput(
+                metric_values=[MetricValue(problem_uid=problem.uid, metric="toy_png_kb", status="failed")]
+            )
+        size = len(figure.image_bytes()) / 1024
+        return EvaluationOutput(metric_values=[MetricValue(problem_uid=problem.uid, metric="toy_png_kb", value=size)])
+
+
+@pytest.fixture
+def toy_components(monkeypatch):
+    """The toy generator and evaluator registered the way a plugin registers, for this test only
+    (each registry is swapped for a copy that the monkeypatch puts back)."""
+    monkeypatch.setattr(generation_base, "_REGISTRY", dict(generation_base._REGISTRY))
+    monkeypatch.setattr(evaluation_base, "_REGISTRY", dict(evaluation_base._REGISTRY))
+    generation_base.register_generator(BlankCardGenerator)
+    evaluation_base.register_evaluator(PngSizeEvaluator)
+
+
+def test_generators_and_evaluators_registered_elsewhere_appear_in_the_pickers(home, toy_components):
+    _generation_run(home, "gold")
+    at = run_page()
+    assert not at.exception
+    assert at.selectbox(key="job_model").options == [
+        "reference (gold scripts of the bundled sample)",
+        "text-card (adversarial baseline: no diagram)",
+        "toy blank card (registered by a test)",
+    ]
+    metrics = at.multiselect(key="eval_metrics").options
+    assert "toy PNG size (registered by a test)" in metrics
+    assert not {"ocr", "vqa", "judge", "mmq"} & set(metrics)  # answerers and model evaluators are not metrics
+
+    at = run_generate_page()
+    at.text_area(key="question").set_value("Draw a circle of radius 2 cm.").run()
+    assert not at.exception
+    assert "toy blank card (registered by a test)" in at.selectbox(key="generator").options
 
 
 def _generation_run(workspace: Workspace, name: str) -> None:
@@ -190,10 +260,6 @@ def _generation_run(workspace: Workspace, name: str) -> None:
 
 @pytest.mark.slow
 def test_an_evaluation_job_started_here_scores_a_run_in_the_background(home):
-    from dashboard.data.jobs import evaluation_available
-
-    if not evaluation_available():
-        pytest.skip("'scigen evaluate' is not registered in core.cli.VERB_MODULES yet (the lead wires it)")
     _generation_run(home, "gold")
     at = run_page()
     at.checkbox(key="eval_ocr").set_value(True)

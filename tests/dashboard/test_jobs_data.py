@@ -252,9 +252,12 @@ def no_models(monkeypatch, tmp_path, fresh_seeded_home):
 def test_without_profiles_or_keys_only_offline_generators_are_offered(no_models):
     setup = gen.model_setup()
     assert not setup.configured and setup.profiles == {} and setup.env_keys == ()
-    assert [c.key for c in gen.generator_choices(setup, has_reference=False)] == ["text-card"]
-    assert [c.key for c in gen.generator_choices(setup, has_reference=True)] == ["reference", "text-card"]
-    assert gen.TEXT_CARD.label == "text-card (adversarial baseline: no diagram)"
+    pasted = gen.pasted_problem("Draw a circle of radius 2 cm.", "Math", None)
+    gold = pasted.model_copy(update={"reference_code": "import matplotlib.pyplot as plt\nplt.plot([0, 1])\n"})
+    assert [c.key for c in gen.generator_choices(setup, pasted)] == ["text-card"]  # reference needs a gold script
+    assert [c.key for c in gen.generator_choices(setup, gold)] == ["reference", "text-card"]
+    assert [c.key for c in gen.generator_choices(setup)] == ["reference", "text-card"]  # no problem: all of them
+    assert gen.generator_choices(setup)[-1].label == "text-card (adversarial baseline: no diagram)"
     assert "scigen.example.toml" in gen.HOW_TO_ADD_A_MODEL and "OPENAI_API_KEY" in gen.HOW_TO_ADD_A_MODEL
 
 
@@ -270,12 +273,18 @@ def test_profiles_and_keys_make_model_generators(no_models, monkeypatch):
     setup = gen.model_setup()
     assert setup.configured and set(setup.profiles) == {"local", "painter"}
     assert "SCIGEN_TEST_KEY" in setup.unusable["hosted"]
-    choices = gen.generator_choices(setup, has_reference=False, raw_model="ollama/llava")
+    choices = gen.generator_choices(setup, raw_model="ollama/llava")
     assert [(c.generator, c.model) for c in choices] == [
         ("imgcoder", "local"),
         ("pixel", "painter"),
         ("imgcoder", "ollama/llava"),
+        ("reference", None),
         ("text-card", None),
+    ]
+    assert [c.label for c in choices[:3]] == [
+        "ImgCoder · local (openai/qwen)",
+        "pixel · painter (openai/dall-e-3)",
+        "ImgCoder · ollama/llava",
     ]
     assert choices[0].spec().generator == "imgcoder" and choices[0].spec().param("model") == "local"
     assert gen.answerer_choices(setup, "ollama/llava") == ["local", "ollama/llava"]
