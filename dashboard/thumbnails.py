@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import uuid
 import warnings
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
+
+from core.files import replacing
 
 THUMBS_DIR = "thumbs"
 THUMBNAIL_SIZE = 320
@@ -70,13 +71,8 @@ def make_thumbnail(source: Path, target: Path, size: int = THUMBNAIL_SIZE) -> No
             rgba = image.convert("RGBA")
             framed = Image.new("RGB", box, FRAME_BACKGROUND)
             framed.paste(rgba, ((box[0] - rgba.width) // 2, (box[1] - rgba.height) // 2), rgba)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            scratch = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-            try:
+            with replacing(target) as scratch:
                 framed.save(scratch, format="PNG")
-                os.replace(scratch, target)
-            finally:
-                scratch.unlink(missing_ok=True)
 
 
 def thumbnail(

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from core.files import replacing, write_text_atomically
 from core.torchvision_guard import ensure_torchvision_importable
 from core.workspace import Workspace
 
@@ -197,18 +198,6 @@ def _verified_record(weights_path: Path) -> dict[str, Any] | None:
     return record
 
 
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; the cache is meant to be shared
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
-
-
 def ensure_inception_weights(path: Path | None = None, *, workspace: Workspace | None = None) -> Path:
     """A path to verified ``inception-v3-compat`` weights, converting and caching them if needed.
 
@@ -223,7 +212,8 @@ def ensure_inception_weights(path: Path | None = None, *, workspace: Workspace |
     if _file_digest(source, "sha1") != SOURCE_SHA1:
         raise InceptionWeightsUnavailable(f"{source} does not have the published SHA-1 {SOURCE_SHA1}")
     state = convert_source_weights(source)
-    _atomic_write(target, lambda temporary: torch.save(state, temporary))
+    with replacing(target) as scratch:
+        torch.save(state, scratch)
     _load.cache_clear()
     difference = feature_difference(target, source)
     if not difference <= FEATURE_TOLERANCE:
@@ -240,7 +230,7 @@ def ensure_inception_weights(path: Path | None = None, *, workspace: Workspace |
         "max_feature_abs_diff": difference,
         "verification_images": int(verification_images().shape[0]),
     }
-    _atomic_write(_sidecar(target), lambda temporary: temporary.write_text(json.dumps(record, indent=2)))
+    write_text_atomically(_sidecar(target), json.dumps(record, indent=2))
     return target
 
 

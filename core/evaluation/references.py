@@ -16,14 +16,13 @@ Gold figures are rendered with :data:`GOLD_RENDER_SETTINGS`, the same settings a
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.files import write_bytes_atomically
 from core.problems import Problem
 from core.workspace import PROJECT_ROOT, Workspace
 
@@ -60,18 +59,6 @@ def resolve_reference_image(path: str | None, workspace: Workspace) -> Path | No
     return None
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _submit(pool: RenderPool, code: str) -> Future:
     return pool.submit(code, **GOLD_RENDER_SETTINGS)
 
@@ -80,7 +67,7 @@ def _outcome(problem: Problem, workspace: Workspace, result: Any) -> tuple[Path 
     """Write a finished gold render; (path, None) or (None, why not)."""
     if getattr(result, "ok", False) and result.png:
         path = workspace.gold_figure_path(problem.uid)
-        _write_atomically(path, result.png)
+        write_bytes_atomically(path, result.png)
         return path, None
     error_class = getattr(result, "error_class", None)
     reason = getattr(result, "error", None) or "no figure"

@@ -7,12 +7,11 @@ background writer of ``core.jobs.writer`` over batches of results.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.files import write_bytes_atomically
 from core.generation.base import FigureResult
 from core.jobs.writer import (
     DEFAULT_FLUSH_INTERVAL_S,
@@ -138,18 +137,6 @@ def result_rows(
     return generation, attempt_rows, entries
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def save_results(
     store: Store,
     workspace: Workspace,
@@ -180,10 +167,10 @@ def save_results(
         image_path = svg_path = None
         if result.status == "ok" and result.image is not None:
             image_path = workspace.figure_path(run_name, uid)
-            _write_atomically(image_path, result.image)
+            write_bytes_atomically(image_path, result.image)
             if result.svg is not None:
                 svg_path = workspace.figure_path(run_name, uid, ".svg")
-                _write_atomically(svg_path, result.svg)
+                write_bytes_atomically(svg_path, result.svg)
         else:
             stale.extend((workspace.figure_path(run_name, uid), workspace.figure_path(run_name, uid, ".svg")))
         generation, attempt_rows, call_rows = result_rows(

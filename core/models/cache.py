@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from core.files import write_text_atomically
 
 __all__ = ["CACHE_VERSION", "ResponseCache", "cache_key"]
 
@@ -71,20 +72,8 @@ class ResponseCache:
     def put(self, key: str, payload: dict[str, Any]) -> Path:
         """Store ``payload`` under ``key`` atomically; returns the file."""
         path = self.path_for(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps({"v": CACHE_VERSION, "key": key, "payload": payload}, ensure_ascii=False)
-        descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{key[:8]}.", suffix=".tmp")
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                handle.write(data)
-            os.replace(temp_name, path)
-        except BaseException:
-            try:
-                os.unlink(temp_name)
-            except FileNotFoundError:
-                pass
-            raise
-        return path
+        return write_text_atomically(path, data)
 
     def delete(self, key: str) -> bool:
         try:

@@ -36,8 +36,8 @@ from core.store.generations import (
     _insert,
     _naive_utc,
 )
-from core.store.records import Aggregate
-from core.store.results import _now, _write_aggregates, merged_aggregates
+from core.store.records import Aggregate, utc_now
+from core.store.results import _write_aggregates, merged_aggregates
 
 __all__ = [
     "EVALUATION_ITEM_COLUMNS",
@@ -201,7 +201,7 @@ def write_evaluation(
                 f"DELETE FROM {table} WHERE run_id = ? AND problem_uid IN (SELECT unnest(?::VARCHAR[]))",
                 [run_id, uids],
             )
-    now = _now()
+    now = utc_now()
     stamp = {"run_id": run_id, "created_at": now}
     _insert(cursor, "evaluation_items", _ITEM_SCHEMA, [{**row.model_dump(), **stamp} for row in items])
     _insert(cursor, "quiz_answers", _ANSWER_SCHEMA, [{**row.model_dump(), **stamp} for row in quiz_answers])

@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.store.records import Run
-from core.store.results import _now, get_run
+from core.store.records import Run, utc_now
+from core.store.results import get_run
 
 ProgressState = Literal["running", "finished", "cancelled", "failed"]
 PROGRESS_STATES: tuple[str, ...] = ("running", "finished", "cancelled", "failed")
@@ -212,7 +212,7 @@ def write_results(
                 f"DELETE FROM {table} WHERE run_id = ? AND problem_uid IN (SELECT unnest(?::VARCHAR[]))",
                 [run_id, uids],
             )
-    now = _now()
+    now = utc_now()
     _insert(
         cursor, "generations", _GENERATION_SCHEMA,
         [{**row.model_dump(), "run_id": run_id, "created_at": now} for row in generations],
@@ -249,14 +249,14 @@ def refresh_progress(cursor: duckdb.DuckDBPyConnection, run_id: str, *, items: s
     """Recount done/ok/failed/cost of a run's progress row from its items (no-op when it has none)."""
     if items not in PROGRESS_ITEM_TABLES:
         raise ValueError(f"unknown items table {items!r}; expected one of {PROGRESS_ITEM_TABLES}")
-    cursor.execute(_COUNTS_SQL.format(items=items), {"run": run_id, "now": _now()})
+    cursor.execute(_COUNTS_SQL.format(items=items), {"run": run_id, "now": utc_now()})
 
 
 def start_progress(
     cursor: duckdb.DuckDBPyConnection, run_id: str, *, total: int, pid: int | None, host: str | None,
     message: str | None = None, items: str = "generations",
 ) -> None:
-    now = _now()
+    now = utc_now()
     cursor.execute(
         """INSERT INTO run_progress (run_id, total, done, ok, failed, cost_usd, state, stop_reason, message,
                                      pid, host, started_at, updated_at, finished_at)
@@ -280,7 +280,7 @@ def end_progress(
     cursor.execute(
         """UPDATE run_progress SET state = ?, stop_reason = ?, message = ?, finished_at = ?
            WHERE run_id = ?""",
-        [state, stop_reason, message, _now(), run_id],
+        [state, stop_reason, message, utc_now(), run_id],
     )
 
 

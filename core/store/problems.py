@@ -6,7 +6,6 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -16,7 +15,7 @@ import pyarrow as pa
 
 from core.problems.models import SOURCES, Problem, Quiz
 from core.problems.taxonomy import ALL_IMAGE_TYPES, SUBJECTS
-from core.store.records import UpsertCounts
+from core.store.records import UpsertCounts, utc_now
 
 FilterValue = str | Enum | Sequence[str | Enum] | None
 
@@ -55,10 +54,6 @@ def content_hash(problem: Problem) -> str:
     """Fingerprint of everything stored for a problem (key order of options included)."""
     canonical = json.dumps(problem.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _problem_row(problem: Problem, digest: str) -> dict[str, Any]:
@@ -139,7 +134,7 @@ def upsert(cursor: duckdb.DuckDBPyConnection, batch: list[tuple[Problem, str]]) 
     finally:
         cursor.unregister("incoming_uids")
 
-    now = _now()
+    now = utc_now()
     problem_rows: list[dict[str, Any]] = []
     quiz_rows: list[dict[str, Any]] = []
     changed_uids: list[str] = []

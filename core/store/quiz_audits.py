@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
+
+from core.store.records import utc_now
 
 __all__ = [
     "AUDIT_COLUMNS",
@@ -116,10 +117,6 @@ _CURRENT = """
 """
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def upsert_audits(cursor: duckdb.DuckDBPyConnection, rows: Sequence[QuizAuditRow]) -> int:
     """Insert or replace audits keyed by (problem_uid, quiz_index, model)."""
     if not rows:
@@ -130,7 +127,7 @@ def upsert_audits(cursor: duckdb.DuckDBPyConnection, rows: Sequence[QuizAuditRow
         raise ValueError(
             f"audit of quiz {duplicate[0]}#{duplicate[1]} by {duplicate[2]} appears twice in one batch"
         )
-    now = _now()
+    now = utc_now()
     table = pa.Table.from_pylist(
         [{**row.model_dump(), "audited_at": now} for row in rows], schema=_AUDIT_SCHEMA
     )
@@ -184,7 +181,7 @@ def select_audits(
 def upsert_generations(cursor: duckdb.DuckDBPyConnection, rows: Sequence[QuizGenerationRow]) -> int:
     if not rows:
         return 0
-    now = _now()
+    now = utc_now()
     table = pa.Table.from_pylist(
         [
             {

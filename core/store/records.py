@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +14,11 @@ GeneratorKind = Literal["code", "pixel", "baseline"]
 Access = Literal["open", "closed"]
 
 RUN_KINDS: tuple[str, ...] = ("reported", "generation", "evaluation")
+
+
+def utc_now() -> datetime:
+    """Now in UTC without a zone: the form every TIMESTAMP column of the store holds."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class UpsertCounts(BaseModel):

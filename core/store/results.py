@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from core.metrics import METRICS
-from core.store.records import Aggregate, Run
+from core.store.records import Aggregate, Run, utc_now
 from core.store.reported import ReportedResults
 
 RUN_COLUMNS: tuple[str, ...] = (
@@ -38,10 +37,6 @@ _RUN_TABLES: tuple[str, ...] = (
 )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 _RUN_SCHEMA = pa.schema(
     [
         *((name, pa.string()) for name in (
@@ -58,7 +53,7 @@ def upsert_runs(cursor: duckdb.DuckDBPyConnection, runs: list[Run]) -> None:
     """Insert or update runs by run_id in one statement; the first created_at is kept."""
     if not runs:
         return
-    now = _now()
+    now = utc_now()
     table = pa.Table.from_pylist(
         [
             {**run.model_dump(exclude={"spec_params", "created_at", "selection"}),
@@ -134,7 +129,7 @@ def _write_aggregates(cursor: duckdb.DuckDBPyConnection, rows: list[tuple[str, A
         raise ValueError(f"aggregates given twice for (run_id, metric, scope, scope_value): {duplicates}")
     if not rows:
         return 0
-    now = _now()
+    now = utc_now()
     table = pa.Table.from_pylist(
         [
             {"run_id": run_id, "metric": a.metric, "scope": a.scope, "scope_value": a.scope_value,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from core.store.records import utc_now
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _FILE_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -88,7 +89,7 @@ def apply_pending(
             cursor.execute(migration.sql)
             cursor.execute(
                 "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
-                [migration.version, migration.name, datetime.now(UTC).replace(tzinfo=None)],
+                [migration.version, migration.name, utc_now()],
             )
             cursor.execute("COMMIT")
         except BaseException:

@@ -7,12 +7,12 @@ import os
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from core.files import write_text_atomically
 from core.problems.models import Problem
 from core.store import analysis as analysis_sql
 from core.store import downstream as downstream_sql
@@ -30,7 +30,7 @@ from core.store.evaluations import EvaluationItemRow, JudgeScoreRow, MetricValue
 from core.store.generations import AttemptRow, GenerationRow, ModelCallRow, ProgressState, RunProgress
 from core.store.problems import FilterValue
 from core.store.quiz_audits import QuizAuditRow, QuizGenerationRow
-from core.store.records import Aggregate, Run, UpsertCounts
+from core.store.records import Aggregate, Run, UpsertCounts, utc_now
 from core.store.reported import ReportedResults
 from core.workspace import Workspace
 
@@ -104,9 +104,7 @@ class Store:
 
     def _bump_data_version(self) -> None:
         # File times can be too coarse to tell two quick writes apart; a fresh token always can.
-        scratch = self._version_file.with_name(f"{self._version_file.name}.{os.getpid()}.{uuid.uuid4().hex}")
-        scratch.write_text(uuid.uuid4().hex, encoding="utf-8")
-        os.replace(scratch, self._version_file)
+        write_text_atomically(self._version_file, uuid.uuid4().hex)
 
     def data_version(self) -> str:
         """A short string that changes after every committed write (a cache key; no DB open)."""
@@ -165,7 +163,7 @@ class Store:
             cursor.execute(
                 """INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?)
                    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at""",
-                [key, value, datetime.now(UTC).replace(tzinfo=None)],
+                [key, value, utc_now()],
             )
 
     # problems -----------------------------------------------------------------------------
