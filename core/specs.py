@@ -39,3 +39,12 @@ class ComponentSpec:
 
     def fingerprint(self) -> str:
         return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+
+
+def load_plugins(group: str) -> None:
+    """Import the modules that installed packages declare under the entry-point ``group``
+    (``scigen.generators``, ``scigen.evaluators``), so plugins register the way built-ins do."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=group):
+        entry.load()

@@ -140,8 +140,8 @@ def resolve_metric(name: str, present: list[str]) -> str:
 
 def higher_is_better(metric: str) -> bool:
     """From the metric's declaration; undeclared ones: higher is better, except counts (n_missing)."""
-    from core.metrics import METRICS
     from core.evaluation.stats import COUNT_METRICS
+    from core.metrics import METRICS
 
     if metric in METRICS:
         return METRICS[metric].higher_is_better

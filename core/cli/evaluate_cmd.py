@@ -21,18 +21,25 @@ if TYPE_CHECKING:
     from core.evaluation.base import EvaluatorSpec
     from core.jobs import EvaluationSummary
 
-METRIC_EVALUATORS = ("psnr", "ssim", "fid", "kid", "clip", "figure-facts")
 EXIT_BUDGET = 3
 EXIT_INTERRUPTED = 130
-HEADLINE = (
-    "rinv", "quiz_acc", "rinv_excluding_missing", "n_missing", "rinv_unblind", "quiz_acc_unblind", "mmq_correct",
-    "ocr_answer_rate", "ocr_precision", "judge_cf", "judge_lp", "judge_ro", "judge_sp", "judge_er", "judge_alpha",
-    "psnr", "ssim", "clip", "fid", "kid", "ff_overlaps", "ff_overlap_worst", "ff_outside", "ff_coverage",
-    "ff_answer_leak",
-)
+
+
+def _evaluators(*, needs_model: bool) -> dict[str, str]:
+    """Registered evaluators that do (or do not) call a model: name -> label."""
+    from core.evaluation import registered_evaluators
+
+    return {
+        name: cls.label or name for name, cls in registered_evaluators().items() if cls.needs_model == needs_model
+    }
+
+
+def _listing(evaluators: dict[str, str]) -> str:
+    return "; ".join(f"{name}: {label}" for name, label in evaluators.items())
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    offline, model_backed = _evaluators(needs_model=False), _evaluators(needs_model=True)
     ev = subparsers.add_parser(
         "evaluate",
         help="score a generation run's figures: quizzes (vqa/ocr), judge, reference metrics (resumable)",
@@ -61,8 +68,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="the 5-dimension LMM judge; with two or more judges their agreement is reported")
     what.add_argument(
         "--metrics", default=None, metavar="LIST",
-        help="comma-separated: psnr, ssim, fid, kid, clip, figure-facts (reference figures: the problem's "
-        "reference image, else its gold script rendered and cached)",
+        help=f"comma-separated offline evaluators, from {{{','.join(offline)}}} ({_listing(offline)}); "
+        "reference figures are the problem's reference image, else its gold script rendered and cached",
+    )
+    what.add_argument(
+        "--evaluator", action="append", default=[], metavar="NAME[=MODEL]",
+        help=f"any registered evaluator by name, repeatable; NAME from {{{','.join(model_backed | offline)}}}, "
+        f"with =MODEL (a profile or LiteLLM string) for those that call a model ({_listing(model_backed)})",
     )
     select = ev.add_argument_group("figure selection (filters combine; default: every figure of the run)")
     select.add_argument("--subject", default=None, help="one subject, e.g. Physics")
@@ -94,19 +106,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _metric_names(text: str | None) -> list[str]:
     if text is None:
         return []
+    offline = _evaluators(needs_model=False)
     names: list[str] = []
     for part in text.split(","):
         name = part.strip().lower().replace("_", "-")
         if not name:
             continue
-        if name not in METRIC_EVALUATORS:
-            raise CliError(f"--metrics: unknown metric {part.strip()!r}; choose from {', '.join(METRIC_EVALUATORS)}")
-        name = "fid" if name == "kid" else name  # one feature pass gives both
+        if name not in offline:
+            raise CliError(f"--metrics: unknown metric {part.strip()!r}; choose from {', '.join(offline)}")
         if name not in names:
             names.append(name)
     if not names:
         raise CliError("--metrics is empty; give e.g. psnr,ssim")
     return names
+
+
+def _named_specs(options: list[str]) -> list[EvaluatorSpec]:
+    """``--evaluator NAME[=MODEL]`` options as specs (a model only where the evaluator calls one)."""
+    from core.evaluation import registered_evaluators
+    from core.evaluation.base import EvaluatorSpec
+
+    known = registered_evaluators()
+    specs = []
+    for option in options:
+        name, _, model = (part.strip() for part in option.partition("="))
+        if name not in known:
+            raise CliError(f"--evaluator: unknown evaluator {name!r}; choose from {', '.join(known)}")
+        if known[name].needs_model and not model:
+            raise CliError(f"--evaluator {name} calls a model: give it as {name}=PROFILE_OR_MODEL")
+        if model and not known[name].needs_model:
+            raise CliError(f"--evaluator {name} runs offline and takes no model")
+        specs.append(EvaluatorSpec.create(name, model=model) if model else EvaluatorSpec.create(name))
+    return specs
 
 
 def build_specs(args: argparse.Namespace) -> list[EvaluatorSpec]:
@@ -137,18 +168,20 @@ def build_specs(args: argparse.Namespace) -> list[EvaluatorSpec]:
             raise CliError(f"--judge names a judge twice: {args.judge}")
         specs.append(EvaluatorSpec.create("judge", judges=judges))
     specs.extend(EvaluatorSpec.create(name) for name in _metric_names(args.metrics))
+    specs.extend(_named_specs(args.evaluator))
     if not specs:
-        raise CliError("nothing to evaluate: give --vqa, --mmq, --judge and/or --metrics")
+        raise CliError("nothing to evaluate: give --vqa, --mmq, --judge, --metrics and/or --evaluator")
     return specs
 
 
 def _profiles(args: argparse.Namespace, specs: list[EvaluatorSpec]) -> Any:
     """The profile config when a model evaluator is asked for (raw strings get --concurrency)."""
+    from core.evaluation import evaluator_class
     from core.models import ProfileConfig, ProfileError, load_profiles, resolve_model
 
     models = [
-        str(model) for spec in specs
-        for model in (spec.param("judges") or [spec.param("model"), spec.param("grader")]) if model
+        model for spec in specs
+        for model in (*evaluator_class(spec.name).model_names(spec), spec.param("grader")) if model
     ]
     if not models:
         return None
@@ -206,7 +239,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     store, workspace = _open(args)
     try:
         generation = find_generation_run(store, args.run.strip())
-        specs = [prepare_evaluator_spec(spec, profiles=profiles, home=str(workspace.home)) for spec in specs]
+        prepared = [prepare_evaluator_spec(spec, profiles=profiles, home=str(workspace.home)) for spec in specs]
+        # Two names of one computation (fid, kid) complete to one spec: run it once.
+        specs = list({spec.to_json(): spec for spec in prepared}.values())
     except JobError as exc:
         raise CliError(str(exc)) from None
     budget = BudgetGuard(args.max_cost) if args.max_cost is not None else None
@@ -240,7 +275,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     disagreements = {
         summary.run_id: judge_disagreements(store, summary.run_id, top=args.disagreements)
         for summary in results
-        if summary.evaluator == "judge" and args.disagreements and "judge_alpha" in summary.aggregates
+        if args.disagreements and "judge_alpha" in summary.aggregates
     }
     if args.format == "json":
         payload = {
@@ -279,7 +314,7 @@ def _number(value: float | int | None, metric: str = "") -> str:
 def _metric_rows(aggregates: dict[str, dict[str, Any]]) -> list[list[str]]:
     from core.metrics import METRICS
 
-    order = [m for m in HEADLINE if m in aggregates] + sorted(set(aggregates) - set(HEADLINE))
+    order = [m for m in METRICS if m in aggregates] + sorted(set(aggregates) - set(METRICS))
     rows = []
     for metric in order:
         numbers = aggregates[metric]

@@ -16,22 +16,32 @@ if TYPE_CHECKING:
     from core.jobs import GenerationSummary
     from core.models import ProfileConfig
 
-OFFLINE_GENERATORS = ("reference", "text-card")
-MODEL_GENERATORS = ("imgcoder", "pixel")
+DEFAULT_MODEL_GENERATOR = "imgcoder"
 EXIT_BUDGET = 3
 EXIT_INTERRUPTED = 130
 RUN_KINDS = ("generation", "evaluation", "reported")
 
 
+def _generators(*, needs_model: bool) -> dict[str, str]:
+    """Registered generators that do (or do not) call a model: name -> label."""
+    from core.generation import registered_generators
+
+    return {
+        name: cls.label or name for name, cls in registered_generators().items() if cls.needs_model == needs_model
+    }
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
+    offline, model_backed = _generators(needs_model=False), _generators(needs_model=True)
     gen = subparsers.add_parser(
         "generate",
         help="draw the figures of a problem selection into a named run (resumable)",
         description=(
             "Generate one figure per selected problem into the run NAME. --model takes a profile "
-            "name from scigen.toml or a raw LiteLLM model string (imgcoder, or pixel with --generator "
-            "pixel), or 'reference' / 'text-card' for the offline generators (no key needed; text-card "
-            "is an adversarial baseline: the problem's values as text, no diagram). Rerunning the same "
+            "name from scigen.toml or a raw LiteLLM model string (drawn by --generator, default "
+            f"{DEFAULT_MODEL_GENERATOR}), or the name of an offline generator (no key needed): "
+            + "; ".join(f"{name}: {label}" for name, label in offline.items())
+            + ". Rerunning the same "
             "command resumes the run: only problems without a figure record run; a finished run does "
             "nothing; the same --run with another spec or selection is refused. Exit status: 0 "
             "finished, 2 error, 3 stopped on --max-cost (rerun with more budget to go on), 130 "
@@ -39,12 +49,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     gen.add_argument(
-        "--model", required=True, metavar="PROFILE|MODEL|reference|text-card",
-        help="a scigen.toml profile, a raw LiteLLM model string, or an offline generator",
+        "--model", default=None, metavar="PROFILE|MODEL|" + "|".join(offline),
+        help="a scigen.toml profile, a raw LiteLLM model string, or an offline generator's name",
     )
     gen.add_argument(
-        "--generator", choices=MODEL_GENERATORS, default=None,
-        help="model generator: imgcoder (plan -> code, rendered in the sandbox; default) or pixel (text-to-image)",
+        "--generator", choices=[*model_backed, *offline], default=None,
+        help="the generator: " + "; ".join(f"{name}: {label}" for name, label in {**model_backed, **offline}.items())
+        + f" (default {DEFAULT_MODEL_GENERATOR} with --model MODEL)",
     )
     gen.add_argument("--run", required=True, metavar="NAME", help="name of the run (resume it by reusing the name)")
     select = gen.add_argument_group("problem selection (filters combine)")
@@ -145,16 +156,22 @@ def build_spec(args: argparse.Namespace):  # -> (GeneratorSpec, ProfileConfig | 
     if args.render_timeout is not None and not args.render_timeout > 0:
         raise CliError("--render-timeout must be > 0 seconds")
     render = {} if args.render_timeout is None else {"timeout_s": float(args.render_timeout)}
-    if args.model in OFFLINE_GENERATORS:
-        if args.generator is not None:
+    offline = _generators(needs_model=False)
+    if args.model is None and args.generator not in offline:
+        raise CliError("give --model (a profile or LiteLLM model string, or an offline generator's name)")
+    if args.model in offline or (args.model is None and args.generator in offline):
+        name = args.model or args.generator
+        if args.generator is not None and args.generator != name:
             raise CliError(f"--generator {args.generator} needs a model; --model {args.model} is an offline generator")
         if args.critique or args.max_attempts is not None:
-            raise CliError(f"--critique and --max-attempts are imgcoder options; --model {args.model} is offline")
-        spec, config = GeneratorSpec.create(args.model, **render), None
+            raise CliError(f"--critique and --max-attempts are {DEFAULT_MODEL_GENERATOR} options; {name} is offline")
+        spec, config = GeneratorSpec.create(name, **render), None
     else:
-        generator = args.generator or "imgcoder"
+        generator = args.generator or DEFAULT_MODEL_GENERATOR
+        if generator in offline:
+            raise CliError(f"--generator {generator} is offline and takes no --model")
         params: dict[str, Any] = {"model": args.model}
-        if generator == "imgcoder":
+        if generator == DEFAULT_MODEL_GENERATOR:
             params.update(render)
             if args.max_attempts is not None:
                 params["max_attempts"] = args.max_attempts

@@ -1,36 +1,45 @@
-"""Evaluation: evaluators registered by name, metric declarations and statistics.
+"""Evaluation: evaluators registered by name, their aggregation, and statistics.
 
-Importing this package registers the built-in evaluators that are cheap to import: ``vqa`` and
-``mmq`` (:mod:`core.evaluation.vqa`), ``judge``, ``ocr`` (RapidOCR loads on first use) and
-``figure-facts``. The reference metrics are known by name too but load on first use, because their
-modules import heavy libraries at module level and this package is imported by everything that
-reads metric declarations (the store, the dashboard): ``psnr``, ``ssim``, ``clip``
-(:mod:`core.evaluation.reference_metrics`, scikit-image, ~1.4 s) and ``fid``, ``kid``
-(:mod:`core.evaluation.fid`, torch, ~2 s). Use :func:`load_evaluator_class` /
-:func:`create_evaluator` here rather than the bare registry in :mod:`core.evaluation.base` to get
-those loaded when asked for.
+An evaluator is one module: a class decorated with :func:`register_evaluator` that says what it
+needs (``needs_model``, ``needs_references``), how its spec is completed and its run labelled, what
+it produces and how that aggregates (:class:`~core.evaluation.base.Evaluator`). Runners, the CLI
+and the dashboard ask :func:`registered_evaluators` and never list names themselves.
+
+Importing this package registers nothing; :func:`registered_evaluators` imports the built-in
+evaluator modules on first use (each is light: heavy libraries such as torch and scikit-image load
+when a score is computed). Evaluators defined elsewhere (a plugin, a test) register by being
+imported, like the built-ins.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 
-from core.evaluation import base as _base
-from core.evaluation import figure_facts as _figure_facts  # noqa: F401 - registers figure-facts
-from core.evaluation import judge as _judge  # noqa: F401 - registers judge
-from core.evaluation import ocr as _ocr  # noqa: F401 - registers ocr
-from core.evaluation import vqa as _vqa  # noqa: F401 - registers vqa, mmq
+from core.evaluation.base import (
+    Evaluator,
+    EvaluatorSpec,
+    FigureEvaluator,
+    SetEvaluator,
+    register_evaluator,
+    registered_evaluator_classes,
+)
+from core.specs import load_plugins
 
 __all__ = [
-    "EVALUATOR_MODULES",
-    "LAZY_EVALUATORS",
+    "BUILTIN_EVALUATOR_MODULES",
+    "Evaluator",
+    "EvaluatorSpec",
+    "FigureEvaluator",
+    "SetEvaluator",
     "create_evaluator",
+    "evaluator_class",
     "evaluator_names",
-    "load_evaluator_class",
-    "load_evaluators",
+    "register_evaluator",
+    "registered_evaluators",
 ]
 
-EVALUATOR_MODULES: tuple[str, ...] = (
+BUILTIN_EVALUATOR_MODULES: tuple[str, ...] = (
     "core.evaluation.vqa",
     "core.evaluation.judge",
     "core.evaluation.ocr",
@@ -38,39 +47,35 @@ EVALUATOR_MODULES: tuple[str, ...] = (
     "core.evaluation.reference_metrics",
     "core.evaluation.fid",
 )
-"""Every module that registers built-in evaluators."""
+"""The modules whose import registers the built-in evaluators."""
 
-LAZY_EVALUATORS: dict[str, str] = {
-    "psnr": "core.evaluation.reference_metrics",
-    "ssim": "core.evaluation.reference_metrics",
-    "clip": "core.evaluation.reference_metrics",
-    "fid": "core.evaluation.fid",
-    "kid": "core.evaluation.fid",
-}
-"""Evaluator name -> the module that registers it on import (loaded on first use)."""
+
+PLUGIN_GROUP = "scigen.evaluators"
+"""Entry-point group of installed packages that add evaluators."""
+
+
+def registered_evaluators() -> Mapping[str, type[Evaluator]]:
+    """Every registered evaluator by name, sorted: the built-ins (loaded first), installed plugins
+    (entry points in :data:`PLUGIN_GROUP`) and any other module that registered one."""
+    for module in BUILTIN_EVALUATOR_MODULES:
+        importlib.import_module(module)
+    load_plugins(PLUGIN_GROUP)
+    return dict(sorted(registered_evaluator_classes().items()))
 
 
 def evaluator_names() -> list[str]:
-    """Every built-in evaluator name (loaded or not) plus any registered by other code, sorted."""
-    return sorted(set(_base.registered_evaluators()) | set(LAZY_EVALUATORS))
+    return list(registered_evaluators())
 
 
-def load_evaluator_class(name: str) -> type[_base.Evaluator]:
-    """The evaluator class registered as ``name``, importing its module first when it is a lazy
-    one. Raises KeyError naming the known evaluators."""
-    if name not in _base.registered_evaluators() and name in LAZY_EVALUATORS:
-        importlib.import_module(LAZY_EVALUATORS[name])
-    if name not in _base.registered_evaluators():
-        raise KeyError(f"unknown evaluator {name!r}; known: {', '.join(evaluator_names())}")
-    return _base.evaluator_class(name)
+def evaluator_class(name: str) -> type[Evaluator]:
+    """The class registered as ``name``; KeyError naming the known evaluators."""
+    known = registered_evaluators()
+    try:
+        return known[name]
+    except KeyError:
+        raise KeyError(f"unknown evaluator {name!r}; known: {', '.join(known)}") from None
 
 
-def create_evaluator(spec: _base.EvaluatorSpec) -> _base.Evaluator:
-    """An evaluator for ``spec`` (its module loaded when needed); ValueError for bad parameters."""
-    return load_evaluator_class(spec.name)(spec)
-
-
-def load_evaluators() -> None:
-    """Import every built-in evaluator module (slow: torch and scikit-image); for listings/tests."""
-    for module in EVALUATOR_MODULES:
-        importlib.import_module(module)
+def create_evaluator(spec: EvaluatorSpec) -> Evaluator:
+    """An evaluator for ``spec``; ValueError for bad parameters."""
+    return evaluator_class(spec.name)(spec)

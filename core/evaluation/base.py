@@ -19,7 +19,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.evaluation.aggregates import EvaluationRows, figure_aggregates
+from core.metrics import METRICS, Aggregate
 from core.models.ledger import LedgerEntry
+from core.models.profiles import resolve_model
 from core.problems import Problem
 from core.sandbox.models import FigureFacts
 from core.specs import ComponentSpec
@@ -141,6 +144,40 @@ class Evaluator(ABC):
     def __init__(self, spec: EvaluatorSpec) -> None:
         self.spec = spec
 
+    @classmethod
+    def complete_spec(cls, spec: EvaluatorSpec, *, config: Any = None, home: Any = None) -> EvaluatorSpec:
+        """``spec`` with every default written out and each model resolved to its LiteLLM string and
+        secret-free fingerprint, so a stored run names the settings that scored it. Called once,
+        when a run is created; ``config``/``home`` go to :func:`core.models.resolve_model`. Raises
+        ValueError for a bad parameter or an unusable model. Default: checked, otherwise unchanged."""
+        cls(spec)
+        return spec
+
+    @classmethod
+    def model_names(cls, spec: EvaluatorSpec) -> tuple[str, ...]:
+        """The models (profile names or LiteLLM strings) a spec calls; () for offline evaluators."""
+        model = spec.param("model")
+        return (str(model),) if model else ()
+
+    @classmethod
+    def run_label(cls, spec: EvaluatorSpec) -> str:
+        """The evaluator part of an evaluation run's name: ``ocr``, ``vqa:<model>``."""
+        models = cls.model_names(spec)
+        return f"{spec.name}:{','.join(models)}" if models else spec.name
+
+    @classmethod
+    def aggregate(cls, rows: EvaluationRows) -> list[Aggregate]:
+        """The run-level numbers of what this evaluator stored (default: every per-figure metric
+        per scope, with intervals clustered by problem; see :mod:`core.evaluation.aggregates`)."""
+        return figure_aggregates(rows)
+
+
+def resolve_model_settings(name: str, *, config: Any = None, home: Any = None) -> tuple[str, str]:
+    """(LiteLLM model string, secret-free fingerprint) of a profile name or raw model string, for
+    :meth:`Evaluator.complete_spec`. Raises ValueError (a ProfileError) naming what is wrong."""
+    profile = resolve_model(name, config=config, home=home)
+    return profile.model, profile.fingerprint()
+
 
 class FigureEvaluator(Evaluator):
     @abstractmethod
@@ -155,6 +192,16 @@ class SetEvaluator(Evaluator):
     ) -> EvaluationOutput:
         """Score a run's figures against reference figures keyed by problem uid."""
 
+    @classmethod
+    def set_aggregates(cls, values: Mapping[str, float | None], n_figures: int) -> list[Aggregate]:
+        """Run-level aggregates from :attr:`EvaluationOutput.set_values`: every declared metric this
+        evaluator produces that has a value, overall, ``n`` = figures used."""
+        return [
+            Aggregate(metric=name, value=float(value), n=n_figures)
+            for name in cls.produces
+            if name in METRICS and (value := values.get(name)) is not None
+        ]
+
 
 _REGISTRY: dict[str, type[Evaluator]] = {}
 
@@ -167,16 +214,7 @@ def register_evaluator(cls: type[Evaluator]) -> type[Evaluator]:
     return cls
 
 
-def evaluator_class(name: str) -> type[Evaluator]:
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"unknown evaluator {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
-
-
-def create_evaluator(spec: EvaluatorSpec) -> Evaluator:
-    return evaluator_class(spec.name)(spec)
-
-
-def registered_evaluators() -> Mapping[str, type[Evaluator]]:
+def registered_evaluator_classes() -> Mapping[str, type[Evaluator]]:
+    """What is registered so far (use :func:`core.evaluation.registered_evaluators`, which loads
+    the built-in evaluators first)."""
     return dict(_REGISTRY)

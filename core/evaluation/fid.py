@@ -26,6 +26,8 @@
 
 from __future__ import annotations
 
+# torch and the Inception loader are imported where features are computed: registering the
+# evaluators (a CLI --help, a dashboard picker) must not pay torch's ~2 s import.
 import itertools
 import os
 import pickle
@@ -35,9 +37,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,13 +51,10 @@ from core.evaluation.base import (
     SetEvaluator,
     register_evaluator,
 )
-from core.evaluation.inception import (
-    InceptionWeightsUnavailable,
-    ensure_inception_weights,
-    load_inception,
-)
-from core.torchvision_guard import ensure_torchvision_importable
 from core.workspace import Workspace
+
+if TYPE_CHECKING:
+    import torch
 
 DEFAULT_MIN_IMAGES = 10
 ABSOLUTE_MIN_IMAGES = 2
@@ -72,6 +71,8 @@ class ImageReadError(ValueError):
 
 def load_image(path: Path) -> torch.Tensor:
     """3xHxW uint8, read exactly as torch-fidelity's ImagesPathDataset reads a file (alpha dropped)."""
+    import torch
+
     try:
         with Image.open(path) as image:
             array = np.array(image.convert("RGB"), dtype=np.uint8)
@@ -157,6 +158,10 @@ def extract_features(
     batching does not change a feature); features of unchanged files are reused from memory.
     Unreadable images raise :class:`ImageReadError`, or are skipped and listed when ``skip_unreadable``.
     """
+    import torch
+
+    from core.evaluation.inception import load_inception
+
     extractor = load_inception(weights_path)
     kept: list[Path] = []
     rows: list[torch.Tensor | None] = []
@@ -222,6 +227,8 @@ class FidKidResult(BaseModel):
 def frechet_distance(generated: torch.Tensor, reference: torch.Tensor) -> float:
     """FID between two (n, d) feature matrices (see the module docstring for the low-rank route)."""
     if min(len(generated), len(reference)) >= generated.shape[1]:
+        from core.torchvision_guard import ensure_torchvision_importable
+
         ensure_torchvision_importable()
         from torch_fidelity.metric_fid import (
             KEY_METRIC_FID,
@@ -263,6 +270,8 @@ def fid_kid_from_features(
             f"FID/KID need at least {ABSOLUTE_MIN_IMAGES} images per set, got {n_generated} generated "
             f"and {n_reference} reference"
         )
+    from core.torchvision_guard import ensure_torchvision_importable
+
     ensure_torchvision_importable()
     from torch_fidelity.metric_kid import KEY_METRIC_KID_MEAN, KEY_METRIC_KID_STD, kid_features_to_metric
 
@@ -300,6 +309,8 @@ def compute_fid_kid(
     rng_seed: int = RNG_SEED,
 ) -> FidKidResult:
     """FID and KID of two image lists (e.g. two folders' files), equal to torch-fidelity's on them."""
+    from core.evaluation.inception import ensure_inception_weights
+
     weights = ensure_inception_weights(weights_path)
     generated_set = extract_features(fidelity_order(generated), weights, batch_size=batch_size)
     reference_set = extract_features(fidelity_order(reference), weights, batch_size=batch_size)
@@ -319,8 +330,6 @@ def folder_images(folder: Path, extensions: tuple[str, ...] = ("png", "jpg", "jp
         for path in Path(folder).iterdir()
         if path.is_file() and path.suffix.lower().lstrip(".") in extensions
     ]
-
-
 @register_evaluator
 class FidKidEvaluator(SetEvaluator):
     """FID and KID (with KID's spread) of a run's figures against the reference figures.
@@ -336,7 +345,9 @@ class FidKidEvaluator(SetEvaluator):
     """
 
     name = "fid"
+    label = "FID and KID of the run's figures against the reference figures (Inception features)"
     produces = ("fid", "kid", "kid_std")
+    needs_references = True
 
     def __init__(self, spec: EvaluatorSpec) -> None:
         super().__init__(spec)
@@ -350,6 +361,12 @@ class FidKidEvaluator(SetEvaluator):
 
     def _weights(self, ctx: EvaluationContext) -> tuple[Path | None, str | None]:
         """Loadable Inception weights, or None and why not."""
+        from core.evaluation.inception import (
+            InceptionWeightsUnavailable,
+            ensure_inception_weights,
+            load_inception,
+        )
+
         configured = self.spec.param("weights_path")
         workspace = ctx.extras.get("workspace")
         try:
@@ -442,6 +459,7 @@ class FidKidEvaluator(SetEvaluator):
                 f"fewer than {FULL_RANK_IMAGES} images per set: the feature covariance is rank-deficient, so FID "
                 f"is biased upward and comparable only between runs with equal set sizes"
             )
+        notes.append(f"kid std over subsets: {result.kid_std:.6g}")
         return EvaluationOutput(
             set_values={"fid": result.fid, "kid": result.kid, "kid_std": result.kid_std}, notes=notes
         )
@@ -449,6 +467,12 @@ class FidKidEvaluator(SetEvaluator):
 
 @register_evaluator
 class KidEvaluator(FidKidEvaluator):
-    """The same computation under the name ``kid`` (FID and KID come from one feature pass)."""
+    """The same computation under the name ``kid`` (FID and KID come from one feature pass), so
+    its runs are stored as ``fid`` runs."""
 
     name = "kid"
+    label = "KID (stored with FID: one feature pass gives both)"
+
+    @classmethod
+    def complete_spec(cls, spec: EvaluatorSpec, *, config: Any = None, home: Any = None) -> EvaluatorSpec:
+        return FidKidEvaluator.complete_spec(EvaluatorSpec(FidKidEvaluator.name, spec.params), config=config, home=home)

@@ -257,6 +257,7 @@ class FigureFactsEvaluator(FigureEvaluator):
     """Overlaps, texts off the canvas, given-value coverage and answer leak, from figure facts."""
 
     name = "figure-facts"
+    label = "facts of code-made figures: overlapping or clipped texts, given values drawn, answer leaks"
     produces = METRIC_NAMES
     needs_model = False
 

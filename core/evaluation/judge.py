@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from core.evaluation.aggregates import EvaluationRows, figure_aggregates, judge_alpha_aggregates
 from core.evaluation.base import (
     EvaluationContext,
     EvaluationOutput,
@@ -34,6 +35,7 @@ from core.evaluation.base import (
     FigureUnderTest,
     JudgeScore,
     register_evaluator,
+    resolve_model_settings,
 )
 from core.evaluation.prompts import JUDGE, JUDGE_JSON_KEYS, JUDGE_RETRY, Prompt
 from core.evaluation.replies import (
@@ -45,7 +47,7 @@ from core.evaluation.replies import (
     last_object_span,
     optional_number,
 )
-from core.metrics import JUDGE_DIMENSIONS
+from core.metrics import JUDGE_DIMENSIONS, Aggregate
 from core.models.ledger import LedgerEntry
 from core.models.messages import Message, image_message, system_message, text_message
 from core.problems import Problem
@@ -60,6 +62,9 @@ __all__ = [
 
 DIMENSIONS: tuple[str, ...] = tuple(name for name, _ in JUDGE_DIMENSIONS)
 DEFAULT_PARSE_RETRIES = 2
+NO_IMAGE_RATIONALE = "no image: the figure failed to render or its file is missing; every dimension scores 0"
+"""A figure that was not drawn scores 0 on every dimension: nothing in it is correct, laid out,
+readable, plausible or expressive (agreement between judges leaves these out)."""
 _RATIONALE_LIMIT = 1_500
 
 
@@ -263,9 +268,31 @@ class JudgeEvaluator(FigureEvaluator):
     """The five-dimension LMM judge; several judges per evaluator, asked concurrently."""
 
     name: ClassVar[str] = "judge"
+    label: ClassVar[str] = "five-dimension LMM judge (0-2 per dimension), one or more judge models"
     produces: ClassVar[tuple[str, ...]] = ("judge_scores",)
     needs_model: ClassVar[bool] = True
     prompts: ClassVar[tuple[Prompt, ...]] = (JUDGE, JUDGE_RETRY)
+
+    @classmethod
+    def complete_spec(cls, spec: EvaluatorSpec, *, config: Any = None, home: Any = None) -> EvaluatorSpec:
+        """``model`` (one judge) or ``judges`` (a list or comma-separated text) becomes ``judges``,
+        with each judge's secret-free fingerprint in ``judge_fingerprints``."""
+        judges = list(_judges_param(spec))
+        params = {key: value for key, value in spec.params if key not in ("model", "judges")}
+        params["judges"] = judges
+        params["judge_fingerprints"] = [resolve_model_settings(judge, config=config, home=home)[1] for judge in judges]
+        completed = EvaluatorSpec.create(spec.name, **params)
+        cls(completed)
+        return completed
+
+    @classmethod
+    def model_names(cls, spec: EvaluatorSpec) -> tuple[str, ...]:
+        return _judges_param(spec)
+
+    @classmethod
+    def aggregate(cls, rows: EvaluationRows) -> list[Aggregate]:
+        """The judge dimensions per scope, and with two or more judges their agreement."""
+        return figure_aggregates(rows) + judge_alpha_aggregates(rows)
 
     def __init__(self, spec: EvaluatorSpec) -> None:
         super().__init__(spec)
@@ -289,8 +316,9 @@ class JudgeEvaluator(FigureEvaluator):
                     problem_uid=problem.uid,
                     judge=judge,
                     dimension=dimension,
-                    score=score,
-                    rationale=reading.rationales.get(dimension) if reading is not None else None,
+                    score=0 if error_class == MISSING_IMAGE else score,
+                    rationale=NO_IMAGE_RATIONALE if error_class == MISSING_IMAGE
+                    else reading.rationales.get(dimension) if reading is not None else None,
                     error_class=None if score is not None else error_class or UNPARSABLE,
                 )
             )

@@ -34,7 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from core.evaluation.aggregates import EvaluationRows, figure_aggregates, pooled_rate
 from core.evaluation.base import (
     EvaluationContext,
     EvaluationOutput,
@@ -45,9 +47,12 @@ from core.evaluation.base import (
     register_evaluator,
 )
 from core.evaluation.text_match import OptionMatch, find_option, matchable
+from core.metrics import Aggregate
 from core.problems import Problem, Quiz
 
 ANSWERER = "ocr"
+POOLED_METRICS = ("ocr_answer_rate", "ocr_precision")
+"""Per figure as a share, per run pooled over quizzes (see :func:`pooled_answer_aggregates`)."""
 MISSING_IMAGE = "missing_image"
 OCR_ERROR = "ocr_error"
 DEFAULT_MIN_SCORE = 0.5
@@ -235,7 +240,7 @@ def _figure_metrics(problem_uid: str, answers: Sequence[QuizAnswer], failed: str
     if failed:
         return [
             MetricValue(problem_uid=problem_uid, metric=name, status="failed", detail=failed)
-            for name in ("ocr_answer_rate", "ocr_precision")
+            for name in POOLED_METRICS
         ]
     answered = [a for a in answers if not a.abstained]
     rate = MetricValue(
@@ -257,13 +262,47 @@ def _figure_metrics(problem_uid: str, answers: Sequence[QuizAnswer], failed: str
     return [rate, precision]
 
 
+def pooled_answer_aggregates(rows: EvaluationRows) -> list[Aggregate]:
+    """``ocr_answer_rate`` = answered / quizzes of figures that exist (a figure whose every answer
+    has an error_class is missing) and ``ocr_precision`` = correct / answered, per scope."""
+    answers = rows.quiz_answers
+    if answers.empty:
+        return []
+    error = answers["error_class"].notna().to_numpy()
+    abstained = answers["abstained"].fillna(False).astype(bool).to_numpy()
+    correct = answers["correct"].fillna(False).astype(bool).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "problem_uid": answers["problem_uid"].to_numpy(),
+            "quizzes": 1,
+            "errors": error.astype(int),
+            "answered": (~abstained & ~error).astype(int),
+            "correct_answered": (~abstained & ~error & correct).astype(int),
+        }
+    )
+    per = frame.groupby("problem_uid").sum()
+    per["present"] = np.where(per["errors"] == per["quizzes"], 0, per["quizzes"])
+    per = per.reindex(rows.figures["problem_uid"]).fillna(0)
+    answer_rate, precision = POOLED_METRICS
+    return pooled_rate(rows.figures, answer_rate, per["answered"].to_numpy(float), per["present"].to_numpy(float)) + (
+        pooled_rate(rows.figures, precision, per["correct_answered"].to_numpy(float), per["answered"].to_numpy(float))
+    )
+
+
 @register_evaluator
 class OcrEvaluator(FigureEvaluator):
     """Answers quizzes by OCR (params: ``min_score``, the OCR confidence a line needs, default 0.5)."""
 
     name = "ocr"
-    produces = ("quiz_answers", "ocr_answer_rate", "ocr_precision")
+    label = "quizzes answered offline by reading the figure's text (abstains when unsure)"
+    produces = ("quiz_answers", *POOLED_METRICS)
     needs_model = False
+
+    @classmethod
+    def aggregate(cls, rows: EvaluationRows) -> list[Aggregate]:
+        """Quiz metrics per figure, and the answer rate and precision pooled over quizzes (as
+        :func:`summarise_answers` defines them) rather than averaged over figures."""
+        return figure_aggregates(rows.without_metrics(POOLED_METRICS)) + pooled_answer_aggregates(rows)
 
     async def evaluate(
         self, problem: Problem, figure: FigureUnderTest, ctx: EvaluationContext

@@ -45,8 +45,8 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
-from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+from core.evaluation.aggregates import EvaluationRows, capped_values, figure_aggregates
 from core.evaluation.base import (
     EvaluationContext,
     EvaluationOutput,
@@ -56,12 +56,15 @@ from core.evaluation.base import (
     MetricValue,
     register_evaluator,
 )
+from core.metrics import Aggregate
 from core.problems import Problem
 from core.workspace import Workspace
 
 Color = Literal["gray", "rgb"]
 RESAMPLING = Image.Resampling.BICUBIC
 DATA_RANGE = 255
+PSNR_CAP_DB = 100.0
+"""PSNR counted for a pixel-identical pair in aggregates (its stored per-figure value is inf)."""
 SSIM_PARAMETERS: Mapping[str, Any] = {
     "data_range": DATA_RANGE,
     "gaussian_weights": True,
@@ -106,6 +109,9 @@ def comparable_pair(generated: Path, reference: Path, color: Color = "gray") -> 
 
 def psnr(generated: np.ndarray, reference: np.ndarray) -> float:
     """PSNR in dB of the generated array against the reference array (same shape, uint8)."""
+    # scikit-image takes ~1.4 s to import: paid when a score is computed, not when evaluators register.
+    from skimage.metrics import peak_signal_noise_ratio
+
     with np.errstate(divide="ignore"):  # identical images: MSE 0 gives inf, which is the right answer
         return float(peak_signal_noise_ratio(reference, generated, data_range=DATA_RANGE))
 
@@ -114,6 +120,8 @@ def ssim(generated: np.ndarray, reference: np.ndarray) -> float:
     """SSIM with :data:`SSIM_PARAMETERS`; arrays HxW (gray) or HxWx3 (rgb)."""
     if min(generated.shape[:2]) < SSIM_MIN_SIDE:
         raise ValueError(f"image of {generated.shape[1]}x{generated.shape[0]} px is under the SSIM window")
+    from skimage.metrics import structural_similarity
+
     channel_axis = -1 if generated.ndim == 3 else None
     return float(structural_similarity(reference, generated, channel_axis=channel_axis, **SSIM_PARAMETERS))
 
@@ -152,6 +160,7 @@ def _failed_figure(figure: FigureUnderTest, metric: str) -> MetricValue | None:
 
 class _ReferenceImageMetric(FigureEvaluator):
     metric: ClassVar[str]
+    needs_references = True
 
     def __init__(self, spec: EvaluatorSpec) -> None:
         super().__init__(spec)
@@ -210,8 +219,14 @@ class PsnrEvaluator(_ReferenceImageMetric):
     """PSNR (dB) against the reference figure; spec param ``color``: gray (default) or rgb."""
 
     name = "psnr"
+    label = "PSNR (dB) against the reference figure"
     metric = "psnr"
     produces = ("psnr",)
+
+    @classmethod
+    def aggregate(cls, rows: EvaluationRows) -> list[Aggregate]:
+        """A pixel-identical pair has infinite PSNR (stored so): it counts as PSNR_CAP_DB."""
+        return figure_aggregates(rows.with_values(capped_values(rows.metric_values, cls.metric, PSNR_CAP_DB)))
 
     def _score(self, generated: np.ndarray, reference: np.ndarray) -> float:
         return psnr(generated, reference)
@@ -222,6 +237,7 @@ class SsimEvaluator(_ReferenceImageMetric):
     """SSIM against the reference figure with :data:`SSIM_PARAMETERS`; spec param ``color``."""
 
     name = "ssim"
+    label = "SSIM against the reference figure"
     metric = "ssim"
     produces = ("ssim",)
 
@@ -445,6 +461,7 @@ class ClipScoreEvaluator(FigureEvaluator):
     """
 
     name = "clip"
+    label = "CLIP image-text score (only where CLIP weights exist locally)"
     produces = ("clip",)
 
     async def evaluate(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from core.evaluation.base import EvaluationContext, EvaluatorSpec, FigureUnderTest
+from core.evaluation.base import EvaluationContext, EvaluatorSpec, FigureUnderTest, resolve_model_settings
 from core.models.errors import ModelCallError
 from core.models.ledger import LedgerEntry
 from core.models.messages import Message
@@ -204,3 +204,26 @@ def last_object_span(
     if not candidates:
         return None
     return max(candidates, key=lambda item: (item[1], -item[0]))
+
+
+def resolved_model_params(
+    name: str, params: dict[str, Any], *, config: Any = None, home: Any = None
+) -> dict[str, Any]:
+    """``params`` of a one-model evaluator (``model``, optional ``grader``) with the model's
+    LiteLLM string and fingerprint (``model_id``, ``model_fingerprint``) and the grader's
+    fingerprint written in. Raises ValueError naming what is missing or unusable."""
+    model = params.get("model")
+    if not isinstance(model, str) or not model.strip():
+        raise ValueError(f"evaluator {name!r} needs a model: a profile name or a LiteLLM model string")
+    completed = dict(params)
+    completed["model_id"], completed["model_fingerprint"] = resolve_model_settings(model, config=config, home=home)
+    grader = params.get("grader")
+    if isinstance(grader, str) and grader.strip() and grader != model:
+        completed["grader_fingerprint"] = resolve_model_settings(grader, config=config, home=home)[1]
+    return completed
+
+
+def grader_suffix(spec: EvaluatorSpec) -> str:
+    """`` grader=<g>`` for a run label when a grader other than the answering model is named."""
+    grader = spec.param("grader")
+    return f" grader={grader}" if grader and grader != spec.param("model") else ""

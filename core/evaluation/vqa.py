@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from core.evaluation.aggregates import EvaluationRows, figure_aggregates, scaled_values
 from core.evaluation.base import (
     EvaluationContext,
     EvaluationOutput,
@@ -51,13 +52,16 @@ from core.evaluation.replies import (
     UNPARSABLE,
     call_model,
     figure_image,
+    grader_suffix,
     known_cost,
     last_json_object,
     model_param,
     optional_number,
     require_client,
+    resolved_model_params,
     total_latency,
 )
+from core.metrics import Aggregate
 from core.models.ledger import LedgerEntry
 from core.models.messages import Message, image_message, system_message, text_message
 from core.problems import Problem, Quiz
@@ -387,9 +391,27 @@ class VqaEvaluator(FigureEvaluator):
     """Quiz answering by a vision model from the image alone (inverse validation)."""
 
     name: ClassVar[str] = "vqa"
+    label: ClassVar[str] = "quizzes answered from the image by a vision model (inverse validation)"
     produces: ClassVar[tuple[str, ...]] = ("quiz_answers",)
     needs_model: ClassVar[bool] = True
     prompts: ClassVar[tuple[Prompt, ...]] = (VQA_ANSWER, ANSWER_GRADER)
+
+    @classmethod
+    def complete_spec(cls, spec: EvaluatorSpec, *, config: Any = None, home: Any = None) -> EvaluatorSpec:
+        params = {"seed": 0, "shuffle": True, **dict(spec.params)}
+        completed = EvaluatorSpec.create(spec.name, **resolved_model_params(spec.name, params, config=config, home=home))
+        cls(completed)
+        return completed
+
+    @classmethod
+    def run_label(cls, spec: EvaluatorSpec) -> str:
+        """``vqa:<model>``, then `` seed=<n>`` for a seed other than 0, `` grader=<g>`` when a
+        grader is named, `` unshuffled`` when options keep their order."""
+        label = f"vqa:{spec.param('model')}"
+        if spec.param("seed", 0) not in (0, None):
+            label += f" seed={spec.param('seed')}"
+        label += grader_suffix(spec)
+        return label + (" unshuffled" if spec.param("shuffle", True) is False else "")
 
     def __init__(self, spec: EvaluatorSpec) -> None:
         super().__init__(spec)
@@ -501,9 +523,26 @@ class MmqEvaluator(FigureEvaluator):
     """The multimodal question solved from the image, graded against the reference answer."""
 
     name: ClassVar[str] = "mmq"
+    label: ClassVar[str] = "the multimodal question solved from the image, graded against the answer"
     produces: ClassVar[tuple[str, ...]] = (MMQ_METRIC,)
     needs_model: ClassVar[bool] = True
     prompts: ClassVar[tuple[Prompt, ...]] = (MMQ_ANSWER, MMQ_GRADER)
+
+    @classmethod
+    def complete_spec(cls, spec: EvaluatorSpec, *, config: Any = None, home: Any = None) -> EvaluatorSpec:
+        params = resolved_model_params(spec.name, dict(spec.params), config=config, home=home)
+        completed = EvaluatorSpec.create(spec.name, **params)
+        cls(completed)
+        return completed
+
+    @classmethod
+    def run_label(cls, spec: EvaluatorSpec) -> str:
+        return f"mmq:{spec.param('model')}{grader_suffix(spec)}"
+
+    @classmethod
+    def aggregate(cls, rows: EvaluationRows) -> list[Aggregate]:
+        """``mmq_correct`` is stored per figure as 1/0 and declared in percent."""
+        return figure_aggregates(rows.with_values(scaled_values(rows.metric_values, MMQ_METRIC, 100.0)))
 
     def __init__(self, spec: EvaluatorSpec) -> None:
         super().__init__(spec)

@@ -22,9 +22,9 @@ import plotly.graph_objects as go
 from PIL import Image, UnidentifiedImageError
 
 from core.evaluation.correlation import CorrelationError, correlate_metrics
-from core.metrics import JUDGE_DIMENSIONS, METRICS
 from core.export import report_charts
 from core.export.scaling import fit_scaling, fits_table, scaling_points
+from core.metrics import JUDGE_DIMENSIONS, METRICS
 from core.store import Store
 from core.workspace import Workspace
 

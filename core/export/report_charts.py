@@ -13,8 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.evaluation.correlation import Correlation
-from core.metrics import METRICS
 from core.export.scaling import ScalingFit
+from core.metrics import METRICS
 
 REPORTED_COLOR = "#8c8c8c"
 MEASURED_COLOR = "#1f77b4"

@@ -49,8 +49,8 @@ import pandas as pd
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.metrics import JUDGE_DIMENSIONS
 from core.export.masking import IMAGE_PLACEHOLDER, PromptSource, build_prompt
+from core.metrics import JUDGE_DIMENSIONS
 from core.workspace import Workspace, safe_name
 
 if TYPE_CHECKING:

@@ -30,23 +30,18 @@ evaluator spec, resumable the same way)::
 from core.jobs.evaluation import (
     EvaluationItemDone,
     EvaluationSummary,
-    compute_evaluation_aggregates,
+    create_evaluation_run,
     evaluate,
     evaluation_label,
     evaluation_run_name,
-    figures_under_test,
-    find_generation_run,
-    judge_disagreements,
     prepare_evaluator_spec,
     run_evaluation,
-    store_evaluation_aggregates,
 )
+from core.jobs.figures import figures_under_test
 from core.jobs.generation import (
-    GENERATOR_MODULES,
     GenerationSummary,
     ProblemDone,
     generate,
-    load_generators,
     prepare_spec,
     run_generation,
 )
@@ -70,16 +65,19 @@ from core.jobs.runs import (
     code_version,
     create_run,
     effective_state,
+    find_generation_run,
     pass_aggregates,
     store_run_aggregates,
     wilson_interval,
 )
 from core.jobs.saving import ResultWriter, result_rows, save_results
+from core.jobs.scores import compute_evaluation_aggregates, judge_disagreements, store_evaluation_aggregates
 
 __all__ = [
     "EvaluationItemDone",
     "EvaluationSummary",
     "compute_evaluation_aggregates",
+    "create_evaluation_run",
     "evaluate",
     "evaluation_label",
     "evaluation_run_name",
@@ -89,7 +87,6 @@ __all__ = [
     "prepare_evaluator_spec",
     "run_evaluation",
     "store_evaluation_aggregates",
-    "GENERATOR_MODULES",
     "GenerationSummary",
     "JobError",
     "JobHandle",
@@ -111,7 +108,6 @@ __all__ = [
     "create_run",
     "effective_state",
     "generate",
-    "load_generators",
     "pass_aggregates",
     "prepare_spec",
     "result_rows",

@@ -25,7 +25,6 @@ problem is stored failed with class ``generator_error``.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import socket
 import time
@@ -35,6 +34,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from core.generation import registered_generators
 from core.generation.base import (
     FigureResult,
     GenerationContext,
@@ -60,26 +60,9 @@ from core.store import Store
 from core.workspace import Workspace
 
 # Modules whose import registers the built-in generators.
-GENERATOR_MODULES: tuple[str, ...] = (
-    "core.generation.imgcoder",
-    "core.generation.pixel",
-    "core.generation.reference",
-    "core.generation.text_card",
-)
 BUDGET_EXCEEDED = FailureClass.BUDGET_EXCEEDED.value
 GENERATOR_ERROR = "generator_error"
 
-
-
-def load_generators() -> None:
-    """Import the built-in generator modules (each registers itself); a module not written yet
-    is skipped, any other import error surfaces."""
-    for name in GENERATOR_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
 
 
 class ProblemDone(BaseModel):
@@ -143,7 +126,7 @@ def _refused(result: FigureResult, calls: Sequence[LedgerEntry]) -> bool:
 def prepare_spec(spec: GeneratorSpec, *, profiles: ProfileConfig | None, home: str | None) -> GeneratorSpec:
     """``spec`` completed by its generator (defaults written out, model resolved to its
     LiteLLM string and fingerprint) when the generator offers ``complete_spec``."""
-    load_generators()
+    registered_generators()  # built-ins and installed plugins registered
     try:
         cls = generator_class(spec.generator)
     except KeyError as exc:
@@ -193,7 +176,7 @@ async def run_generation(
     :class:`RunSpecMismatch` for a run name used with another spec or selection.
     """
     started = time.monotonic()
-    load_generators()
+    registered_generators()  # built-ins and installed plugins registered
     try:
         generator: Generator = create_generator(spec)
     except KeyError as exc:

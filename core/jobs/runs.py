@@ -17,6 +17,7 @@ from typing import Any
 import core
 from core.generation.base import GeneratorSpec
 from core.problems.models import SOURCES, Problem
+from core.specs import ComponentSpec
 from core.store import Aggregate, Run, Store
 from core.workspace import PROJECT_ROOT
 
@@ -138,7 +139,7 @@ def code_version() -> str:
 
 def _canonical_spec(name: str, params: Mapping[str, Any]) -> str:
     # Through JSON and back: tuples and lists, ints and floats compare as the stored form does.
-    return GeneratorSpec.create(name, **json.loads(json.dumps(dict(params)))).to_json()
+    return ComponentSpec.create(name, **json.loads(json.dumps(dict(params)))).to_json()
 
 
 def _differences(stored: Mapping[str, Any], wanted: Mapping[str, Any]) -> str:
@@ -208,6 +209,64 @@ def create_run(
             "choose another --run name, or rerun with the selection it was made for"
         )
     return stored.run_id
+
+
+def find_generation_run(store: Store, name: str) -> Run:
+    """The generation run called ``name`` (or with that run_id); JobError listing the runs if none."""
+    run = store.find_run("generation", name)
+    if run is None:
+        by_id = store.get_run(name)
+        run = by_id if by_id is not None and by_id.kind == "generation" else None
+    if run is not None:
+        return run
+    names = store.list_runs("generation")["name"].tolist()
+    listing = ", ".join(repr(n) for n in names[:20]) + (" ..." if len(names) > 20 else "")
+    raise JobError(
+        f"no generation run {name!r}; "
+        + (f"generation runs: {listing}" if names else "the store has no generation run yet")
+        + " (make one with 'scigen generate', list them with 'scigen runs --kind generation')"
+    )
+
+
+def ensure_evaluation_run(
+    store: Store, *, name: str, generation: Run, spec: ComponentSpec, model: str | None, label: str,
+    replace: bool = False,
+) -> Run:
+    """The evaluation run ``name`` of ``spec`` over ``generation``: created on first use, the
+    existing one afterwards (that is how a job resumes). Raises RunSpecMismatch for the same name with another
+    spec or generation run; ``replace`` deletes an existing one (and its scores) first."""
+    if replace:
+        existing = store.find_run("evaluation", name)
+        if existing is not None:
+            store.delete_run(existing.run_id)
+    wanted = Run(
+        run_id=f"eva-{os.urandom(6).hex()}",
+        name=name,
+        kind="evaluation",
+        generator_kind=generation.generator_kind,
+        access=generation.access,
+        model=model,
+        spec_name=spec.name,
+        spec_params=dict(spec.params),
+        parent_run_id=generation.run_id,
+        code_version=code_version(),
+        notes=label,
+    )
+    stored = store.create_run_if_absent(wanted)
+    if stored.run_id == wanted.run_id:
+        return stored
+    retry = "rerun with the settings it was made with, or add --replace to score it again from scratch"
+    if stored.parent_run_id != generation.run_id:
+        raise RunSpecMismatch(
+            f"evaluation run {name!r} scores another generation run ({stored.parent_run_id}, not "
+            f"{generation.run_id}: was {generation.name!r} made again?); {retry}"
+        )
+    if _canonical_spec(stored.spec_name or "", stored.spec_params) != _canonical_spec(spec.name, dict(spec.params)):
+        detail = _differences(stored.spec_params, json.loads(json.dumps(dict(spec.params))))
+        if "fingerprint" in detail:
+            detail += "; a model profile's settings (model, endpoint, temperature, max_tokens ...) changed"
+        raise RunSpecMismatch(f"evaluation run {name!r} already exists with another spec ({detail}); {retry}")
+    return stored
 
 
 # ---- run-level numbers -----------------------------------------------------------------------

@@ -32,6 +32,7 @@ from core.evaluation.base import (
 )
 from core.evaluation.ocr import answer_problem
 from core.evaluation.quizgen import QuizGenResult, generate_quizzes
+from core.generation import registered_generators
 from core.generation.base import (
     FigureResult,
     GenerationContext,
@@ -40,7 +41,7 @@ from core.generation.base import (
     create_generator,
 )
 from core.jobs.evaluation import prepare_evaluator_spec
-from core.jobs.generation import load_generators, prepare_spec
+from core.jobs.generation import prepare_spec
 from core.jobs.runs import JobError
 from core.models import ModelClient, ProfileConfig, ResponseCache
 from core.problems.models import Problem
@@ -120,7 +121,7 @@ async def agenerate_one(
     failed, with every attempt, like in a job.
     """
     workspace = (workspace or Workspace.from_env()).ensure()
-    load_generators()
+    registered_generators()  # built-ins and installed plugins registered
     spec = prepare_spec(spec, profiles=profiles, home=str(workspace.home))
     try:
         generator = create_generator(spec)

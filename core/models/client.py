@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
 import logging
 import math
 import os
@@ -529,6 +530,24 @@ class ModelClient:
     def image_sync(self, profile: ModelProfile | str, prompt: str, **options: Any) -> ImageResult:
         """:meth:`image` for synchronous code."""
         return _BACKGROUND.run_sync(self.image(profile, prompt, **options))
+
+    def for_job(
+        self, *, budget: BudgetGuard | None, on_ledger: Callable[[LedgerEntry], None] | None
+    ) -> ModelClient:
+        """A client sharing this one's cache, retry policy and profiles whose calls are charged to
+        ``budget`` and reported to ``on_ledger`` as well as to this client's own hook; this
+        client is left as it was (a job never changes a caller's client)."""
+        job_client = copy.copy(self)
+        own_hook = self.on_ledger
+
+        def report(entry: LedgerEntry) -> None:
+            if on_ledger is not None:
+                on_ledger(entry)
+            if own_hook is not None:
+                own_hook(entry)
+
+        job_client.budget, job_client.on_ledger = budget, report
+        return job_client
 
     def close(self) -> None:
         """Nothing to release today (the background loop is shared and a daemon); kept so

@@ -42,8 +42,8 @@ def test_help(scigen, capsys):
     ("args", "message"),
     [
         (("--run", "nope", "--vqa", "ocr"), "no generation run 'nope'; generation runs: 'reference', 'text-card', 'broken'"),
-        (("--run", "reference"), "nothing to evaluate: give --vqa, --mmq, --judge and/or --metrics"),
-        (("--run", "reference", "--metrics", "psnr,lpips"), "--metrics: unknown metric 'lpips'; choose from psnr"),
+        (("--run", "reference"), "nothing to evaluate: give --vqa, --mmq, --judge, --metrics and/or --evaluator"),
+        (("--run", "reference", "--metrics", "psnr,lpips"), "--metrics: unknown metric 'lpips'; choose from clip, fid"),
         (("--run", "reference", "--vqa", "ocr", "--grader", "x/y"), "--grader applies to model answerers"),
         (("--run", "reference", "--judge", "a,a"), "--judge names a judge twice"),
         (("--run", "reference", "--judge", "nobody"), "unknown profile or model 'nobody'"),

@@ -12,8 +12,8 @@ import scipy.linalg
 import torch
 from PIL import Image, ImageDraw
 
-from core.evaluation import inception
-from core.evaluation.base import EvaluationContext, EvaluatorSpec, FigureUnderTest, create_evaluator
+from core.evaluation import create_evaluator, inception
+from core.evaluation.base import EvaluationContext, EvaluatorSpec, FigureUnderTest
 from core.evaluation.fid import (
     DEFAULT_MIN_IMAGES,
     FidKidEvaluator,

@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from core.evaluation.base import EvaluationContext, EvaluatorSpec, FigureUnderTest, create_evaluator
+from core.evaluation import create_evaluator
+from core.evaluation.base import EvaluationContext, EvaluatorSpec, FigureUnderTest
 from core.evaluation.figure_facts import (
     METRIC_NAMES,
     FigureFactsEvaluator,
@@ -16,8 +17,8 @@ from core.evaluation.figure_facts import (
     figure_fact_metrics,
     given_values,
 )
-from core.metrics import METRICS
 from core.evaluation.text_match import extract_quantities, same_value
+from core.metrics import METRICS
 from core.problems import Problem
 from core.sandbox.models import FigureFacts, TextBox, TextOutside, TextOverlap
 

@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from core.evaluation.base import EvaluationContext, EvaluatorSpec, FigureUnderTest, create_evaluator
+from core.evaluation import create_evaluator
+from core.evaluation.base import EvaluationContext, EvaluatorSpec, FigureUnderTest
 from core.evaluation.judge import (
     DIMENSIONS,
     JudgeEvaluator,
     dimension_of_key,
     parse_judge_reply,
 )
+from core.evaluation.prompts import JUDGE, JUDGE_JSON_KEYS
 from core.evaluation.replies import last_json_object
 from core.metrics import METRICS
-from core.evaluation.prompts import JUDGE, JUDGE_JSON_KEYS
 from core.models import ModelClient, ProfileConfig, ResponseCache
 from core.models.fake_server import FakeOpenAIServer, Fault, ReceivedRequest, solid_png
 from core.models.testing import FAST_RETRY, profile_for
@@ -262,7 +263,7 @@ def test_missing_image_and_model_failure(make_server, tmp_path, figure) -> None:
     missing = FigureUnderTest(run_id="gen", problem_uid=PROBLEM.uid, status="failed")
     output = run(evaluator.evaluate(PROBLEM, missing, ctx))
     assert server.request_count == 0
-    assert {(row.score, row.error_class) for row in output.judge_scores} == {(None, "missing_image")}
+    assert {(row.score, row.error_class) for row in output.judge_scores} == {(0, "missing_image")}
     output = run(evaluator.evaluate(PROBLEM, figure, ctx))
     assert server.request_count == 1  # an auth failure is not retried as "unparsable"
     assert {(row.score, row.error_class) for row in output.judge_scores} == {(None, "auth")}

@@ -16,14 +16,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
+from core.evaluation import create_evaluator  # noqa: E402
 from core.evaluation.base import (  # noqa: E402
     EvaluationContext,
     EvaluatorSpec,
     FigureUnderTest,
     QuizAnswer,
-    create_evaluator,
 )
-from core.metrics import metric  # noqa: E402
 from core.evaluation.ocr import (  # noqa: E402
     MISSING_IMAGE,
     OcrEvaluator,
@@ -32,6 +31,7 @@ from core.evaluation.ocr import (  # noqa: E402
     summarise_answers,
 )
 from core.evaluation.text_match import find_option, matchable  # noqa: E402
+from core.metrics import metric  # noqa: E402
 from core.problems import Problem, Quiz  # noqa: E402
 
 # Drawn in the session figure. Each is checked against options written differently.

@@ -12,13 +12,12 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from core.evaluation import reference_metrics
+from core.evaluation import create_evaluator, reference_metrics
 from core.evaluation.base import (
     EvaluationContext,
     EvaluatorSpec,
     FigureUnderTest,
     MetricValue,
-    create_evaluator,
 )
 from core.evaluation.reference_metrics import (
     ClipScoreEvaluator,

@@ -10,14 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from core.evaluation import create_evaluator, registered_evaluators
 from core.evaluation.base import (
     EvaluationContext,
     EvaluatorSpec,
     FigureUnderTest,
-    create_evaluator,
-    registered_evaluators,
 )
-from core.metrics import METRICS
 from core.evaluation.vqa import (
     MISSING_IMAGE,
     NO_OPTION,
@@ -30,6 +28,7 @@ from core.evaluation.vqa import (
     present_quiz,
     present_with_correct_at,
 )
+from core.metrics import METRICS
 from core.models import ModelClient, ProfileConfig, ResponseCache
 from core.models.fake_server import FakeOpenAIServer, Fault, ReceivedRequest, solid_png
 from core.models.testing import FAST_RETRY, profile_for

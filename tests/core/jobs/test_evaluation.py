@@ -16,6 +16,7 @@ import pytest
 
 from core.evaluation.base import EvaluatorSpec, QuizAnswer
 from core.evaluation.ocr import summarise_answers
+from core.evaluation.reference_metrics import PSNR_CAP_DB
 from core.evaluation.stats import UNTYPED_IMAGE_TYPE
 from core.jobs import (
     JobError,
@@ -27,7 +28,6 @@ from core.jobs import (
     prepare_evaluator_spec,
     run_evaluation,
 )
-from core.jobs.evaluation import PSNR_CAP_DB
 from core.models.fake_server import FakeOpenAIServer
 from core.problems.sample import load_sample
 from core.store import Store

@@ -453,11 +453,7 @@ def test_reference_generator_over_the_bundled_sample(store, workspace, render_po
 
 
 def test_text_card_generator_over_the_bundled_sample(store, workspace, render_pool):
-    from core.jobs import load_generators
-
-    load_generators()
-    if "text-card" not in registered_generators():
-        pytest.skip("the text-card generator (core/generation/text_card.py) is not written yet")
+    assert "text-card" in registered_generators()
     sample = load_sample()
     store.upsert_problems(sample)
     summary = run_job(store, workspace, prepare_spec(GeneratorSpec.create("text-card"), profiles=None, home=None),
