@@ -280,7 +280,7 @@ def _gallery_section(page: _Page, store: Store, workspace: Workspace, runs: pd.D
 
 
 def _provenance_section(page: _Page, runs: pd.DataFrame, generated_at: datetime) -> None:
-    from core.jobs.runs import code_version
+    from core.version import code_version
 
     page.text("h2", "Provenance")
     page.text("p", f"Generated {generated_at:%Y-%m-%d %H:%M} UTC by SciGen Studio (code {code_version()}).")

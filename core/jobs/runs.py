@@ -3,23 +3,20 @@ numbers a generation run ends with (pass@1, pass@k, cost)."""
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import os
 import socket
-import subprocess
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import core
 from core.generation.base import GeneratorSpec
 from core.problems.models import SOURCES, Problem
 from core.specs import ComponentSpec
 from core.store import Aggregate, Run, Store
-from core.workspace import PROJECT_ROOT
+from core.version import code_version  # noqa: F401 - part of the jobs API
 
 
 class JobError(RuntimeError):
@@ -121,20 +118,6 @@ class ProblemSelection:
 
 
 # ---- creating and resuming runs --------------------------------------------------------------
-
-
-@functools.cache
-def code_version() -> str:
-    """SciGen Studio's version plus the git commit when the code runs from a checkout."""
-    version = core.__version__
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=False,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = ""
-    return f"{version}+g{commit}" if commit else version
 
 
 def _canonical_spec(name: str, params: Mapping[str, Any]) -> str:
