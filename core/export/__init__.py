@@ -7,7 +7,7 @@ Training-set export::
     summary = export_training_set(store, workspace, run_name="gold", out_dir="out", fmt="verl",
                                   filters=ExportFilters(min_rinv=1.0, min_judge={"C&F": 2}))
 
-Modules: ``training`` (selection, records, writers), ``masking`` (prompts), ``dedup`` (perceptual
+Modules: ``training`` (selection, writers), ``records`` (export records and summary), ``masking`` (prompts), ``dedup`` (perceptual
 hashes), ``contamination`` (evaluation-split overlap), ``card`` (README.md). Names below are
 imported lazily, so ``import core.export.scaling`` does not pay for the export's dependencies.
 """
@@ -23,7 +23,7 @@ _EXPORTS: dict[str, str] = {
     "NEAR_DUPLICATE_BITS": "dedup", "find_near_duplicates": "dedup", "image_hash": "dedup",
     "MASK": "masking", "build_prompt": "masking", "mask_given_values": "masking",
     "FORMATS": "training", "JUDGE_SHORT_NAMES": "training", "ExportError": "training",
-    "ExportFilters": "training", "ExportRecord": "training", "ExportSummary": "training",
+    "ExportFilters": "training", "ExportRecord": "records", "ExportSummary": "records",
     "FigureCandidate": "training", "MissingEvaluationError": "training", "Selection": "training",
     "build_records": "training", "export_training_set": "training", "parse_judge_thresholds": "training",
     "select_figures": "training",

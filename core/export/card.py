@@ -8,13 +8,10 @@ and provenance. Pure function of the export summary and its records.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from core.export.dedup import NEAR_DUPLICATE_BITS
 from core.export.masking import MASK
-
-if TYPE_CHECKING:
-    from core.export.training import ExportRecord, ExportSummary
+from core.export.records import ExportRecord, ExportSummary
 
 FORMAT_NOTES = {
     "verl": "`train.parquet` for verl RL training: `data_source`, `prompt` (chat messages, the image as "

@@ -54,7 +54,7 @@ from core.jobs.saving import ResultWriter
 from core.jobs.workers import JobWorkers, close_quietly
 from core.jobs.writer import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_MAX_BATCH
 from core.models import BudgetGuard, LedgerEntry, ModelClient, ProfileConfig, ResponseCache
-from core.models.errors import FailureClass
+from core.models.failures import FailureClass
 from core.problems.models import Problem
 from core.store import Store
 from core.workspace import Workspace

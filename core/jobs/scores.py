@@ -22,7 +22,7 @@ from core.jobs.writer import (
     BackgroundWriter,
 )
 from core.models import LedgerEntry
-from core.models.errors import FailureClass
+from core.models.failures import FailureClass
 from core.store import Aggregate, Store
 from core.store.evaluations import EvaluationItemRow, JudgeScoreRow, MetricValueRow, QuizAnswerRow
 from core.store.generations import ModelCallRow
@@ -198,7 +198,7 @@ def store_evaluation_aggregates(store: Store, run_id: str, *, spec: EvaluatorSpe
     return aggregates
 
 
-def judge_disagreements(store: Store, run_id: str, top: int | None = 10) -> pd.DataFrame:
+def largest_disagreements(store: Store, run_id: str, top: int | None = 10) -> pd.DataFrame:
     """The figures the run's judges disagree on most, worst first (figures without an image left
     out). Columns: problem_uid, n_judges, total_spread, max_spread, worst_dimension, detail."""
     items = store.run_items(run_id)

@@ -16,10 +16,12 @@ Typical use::
     result.text, result.ledger.cost_usd
 """
 
+from core.models.budget import BudgetGuard
 from core.models.cache import ResponseCache, cache_key
 from core.models.client import ChatResult, ImageResult, ModelClient, RetryPolicy
-from core.models.errors import RETRYABLE, FailureClass, ModelCallError, classify_exception, redact
-from core.models.ledger import BudgetGuard, LedgerEntry, LedgerTotals, summarize
+from core.models.errors import ModelCallError, classify_exception, redact
+from core.models.failures import RETRYABLE, FailureClass
+from core.models.ledger import LedgerEntry, LedgerTotals, summarize
 from core.models.messages import image_data_uri, image_message, system_message, text_message
 from core.models.profiles import (
     KeyStatus,

@@ -35,16 +35,11 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.models._litellm import litellm_module
+from core.models.budget import BudgetGuard, BudgetReservation
 from core.models.cache import ResponseCache, cache_key
-from core.models.errors import (
-    RETRYABLE,
-    FailureClass,
-    ModelCallError,
-    classify_exception,
-    redact,
-    retry_after_seconds,
-)
-from core.models.ledger import BudgetGuard, BudgetReservation, LedgerEntry, now_utc
+from core.models.errors import ModelCallError, classify_exception, redact, retry_after_seconds
+from core.models.failures import RETRYABLE, FailureClass
+from core.models.ledger import LedgerEntry, now_utc
 from core.models.limits import limits_for
 from core.models.messages import Message, message_images, message_text, messages_for_key, validate_messages
 from core.models.profiles import ModelProfile, ProfileConfig, load_profiles, resolve_model

@@ -1,7 +1,8 @@
-"""Failure classes of model calls, the error that carries them, and secret redaction.
+"""The error that carries a failed model call's class, its classification, and secret redaction.
 
-Every failed call ends as a :class:`ModelCallError` with a :class:`FailureClass`, so a job can
-store *why* an item failed in a small, countable vocabulary instead of free-form exception text.
+Every failed call ends as a :class:`ModelCallError` with a failure class
+(:class:`~core.models.failures.FailureClass`), so a job can store *why* an item failed in a small,
+countable vocabulary instead of free-form exception text.
 Classification reads LiteLLM's exception types (which subclass OpenAI's), HTTP status codes and
 the exception chain; it imports nothing heavy so ``core.models`` stays fast to import.
 """
@@ -13,50 +14,17 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from core.models.ledger import LedgerEntry
+from core.models.failures import RETRYABLE, FailureClass
+from core.models.ledger import LedgerEntry
 
 __all__ = [
-    "RETRYABLE",
-    "FailureClass",
     "ModelCallError",
     "classify_exception",
     "redact",
     "retry_after_seconds",
 ]
-
-
-class FailureClass(StrEnum):
-    """Why a model call failed; stored with every failed call."""
-
-    RATE_LIMITED = "rate_limited"  # 429: too many requests (retried)
-    QUOTA_EXCEEDED = "quota_exceeded"  # 429 insufficient_quota / 402: out of credit (not retried)
-    SERVER_ERROR = "server_error"  # 5xx (retried)
-    TIMEOUT = "timeout"  # no answer within the profile's timeout (retried)
-    CONNECTION = "connection"  # refused, reset, DNS: the server is down or unreachable (retried)
-    AUTH = "auth"  # 401/403: the key was rejected
-    MISSING_KEY = "missing_key"  # the environment variable holding the key is not set
-    BAD_REQUEST = "bad_request"  # 400/422: the request itself is wrong
-    UNKNOWN_MODEL = "unknown_model"  # 404 or a model LiteLLM cannot route
-    CONTEXT_WINDOW = "context_window"  # the prompt is longer than the model accepts
-    CONTENT_FILTER = "content_filter"  # refused or cut by the provider's content policy
-    INVALID_RESPONSE = "invalid_response"  # 200 but not a usable answer (non-JSON, empty choices) (retried)
-    BUDGET_EXCEEDED = "budget_exceeded"  # refused before starting: could exceed --max-cost
-    UNKNOWN = "unknown"  # anything else (a bug somewhere); not retried
-
-
-RETRYABLE: frozenset[FailureClass] = frozenset(
-    {
-        FailureClass.RATE_LIMITED,
-        FailureClass.SERVER_ERROR,
-        FailureClass.TIMEOUT,
-        FailureClass.CONNECTION,
-        FailureClass.INVALID_RESPONSE,
-    }
-)
 
 
 class ModelCallError(Exception):

@@ -32,7 +32,7 @@ from core.jobs import (
     save_results,
     wilson_interval,
 )
-from core.models.errors import FailureClass
+from core.models.failures import FailureClass
 from core.models.fake_server import DEFAULT_RANDOM_FAULTS
 from core.problems.sample import load_sample
 from core.sandbox.models import ErrorClass
