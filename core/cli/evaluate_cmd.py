@@ -219,7 +219,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         JobError,
         RunSpecMismatch,
         find_generation_run,
-        judge_disagreements,
+        largest_disagreements,
         prepare_evaluator_spec,
     )
     from core.models import BudgetGuard, ModelClient, ResponseCache
@@ -273,7 +273,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
             client.close()
     not_started = specs[len(results):]
     disagreements = {
-        summary.run_id: judge_disagreements(store, summary.run_id, top=args.disagreements)
+        summary.run_id: largest_disagreements(store, summary.run_id, top=args.disagreements)
         for summary in results
         if args.disagreements and "judge_alpha" in summary.aggregates
     }

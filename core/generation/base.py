@@ -164,6 +164,8 @@ class Generator(ABC):
     label: ClassVar[str] = ""
     """Shown wherever the generator's runs are listed (e.g. the text-card adversarial baseline)."""
     needs_model: ClassVar[bool] = False
+    uses_sandbox: ClassVar[bool] = True
+    """True when the generator renders code in the sandbox (a job then gives it a render pool)."""
 
     def __init__(self, spec: GeneratorSpec) -> None:
         self.spec = spec

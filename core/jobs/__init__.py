@@ -24,7 +24,7 @@ evaluator spec, resumable the same way)::
 
     from core.jobs import evaluate
     summary = evaluate(store, workspace, generation_run="gpt4o-mini-physics",
-                       spec=EvaluatorSpec.create("vqa", model="gpt4o-mini"), max_cost_usd=1.0)
+                       spec=EvaluatorSpec.create(NAME, model="gpt4o-mini"), max_cost_usd=1.0)
 """
 
 from core.jobs.evaluation import (
@@ -66,12 +66,10 @@ from core.jobs.runs import (
     create_run,
     effective_state,
     find_generation_run,
-    pass_aggregates,
     store_run_aggregates,
-    wilson_interval,
 )
 from core.jobs.saving import ResultWriter, result_rows, save_results
-from core.jobs.scores import compute_evaluation_aggregates, judge_disagreements, store_evaluation_aggregates
+from core.jobs.scores import compute_evaluation_aggregates, largest_disagreements, store_evaluation_aggregates
 
 __all__ = [
     "EvaluationItemDone",
@@ -83,7 +81,7 @@ __all__ = [
     "evaluation_run_name",
     "figures_under_test",
     "find_generation_run",
-    "judge_disagreements",
+    "largest_disagreements",
     "prepare_evaluator_spec",
     "run_evaluation",
     "store_evaluation_aggregates",
@@ -108,11 +106,9 @@ __all__ = [
     "create_run",
     "effective_state",
     "generate",
-    "pass_aggregates",
     "prepare_spec",
     "result_rows",
     "run_generation",
     "save_results",
     "store_run_aggregates",
-    "wilson_interval",
 ]

@@ -1,6 +1,6 @@
 """Running an evaluator spec over a generation run's figures: resume, budget, progress, aggregates.
 
-``await run_evaluation(store, workspace, generation_run="gold", spec=EvaluatorSpec.create("ocr"))``
+``await run_evaluation(store, workspace, generation_run="gold", spec=EvaluatorSpec.create(NAME, **params))``
 
 The runner knows no evaluator by name: it asks the registered class (:mod:`core.evaluation`) to
 complete the spec, label the run and aggregate what was stored.

@@ -43,7 +43,7 @@ from core.generation.base import (
     create_generator,
     generator_class,
 )
-from core.jobs.calls import CallTracker, current_problem
+from core.jobs.calls import CallTracker, current_problem, job_client
 from core.jobs.runs import (
     JobError,
     ProblemSelection,
@@ -53,7 +53,7 @@ from core.jobs.runs import (
 from core.jobs.saving import ResultWriter
 from core.jobs.workers import JobWorkers, close_quietly
 from core.jobs.writer import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_MAX_BATCH
-from core.models import BudgetGuard, LedgerEntry, ModelClient, ProfileConfig, ResponseCache
+from core.models import BudgetGuard, LedgerEntry, ModelClient, ProfileConfig
 from core.models.failures import FailureClass
 from core.problems.models import Problem
 from core.store import Store
@@ -169,33 +169,15 @@ async def run_generation(
     module docstring). ``spec`` should come from :func:`prepare_spec` (the CLI does that).
 
     ``profiles``: model profiles for the client (default: ``scigen.toml``); ``client``: a
-    ModelClient to use instead of building one (its ``budget`` and ``on_ledger`` are set for the
-    job and restored after); ``render_pool``: a RenderPool to share (default: one for this job);
+    ModelClient whose cache and profiles to use (the job charges its own budget and tracker
+    without changing it); ``render_pool``: a RenderPool to share (default: one for this job);
     ``extras``: passed to generators (test hooks); ``on_start(to_do, skipped)`` and
     ``on_problem`` report progress. Raises :class:`JobError` for a bad selection or spec and
     :class:`RunSpecMismatch` for a run name used with another spec or selection.
     """
     started = time.monotonic()
-    registered_generators()  # built-ins and installed plugins registered
-    try:
-        generator: Generator = create_generator(spec)
-    except KeyError as exc:
-        raise JobError(str(exc.args[0])) from None
-    except ValueError as exc:
-        raise JobError(str(exc)) from None
-    problems = selection.resolve(store)
-    if not problems:
-        raise JobError(f"no problems match the selection ({selection.describe()}); see 'scigen problems'")
+    generator, problems, run_id, to_do = _plan(store, run_name, spec, selection, retry_failed=retry_failed)
     model = _model_label(spec)
-    run_id = create_run(
-        store, name=run_name, spec=spec, generator_kind=generator.kind if generator.kind != "imported" else None,
-        model=model, selection=selection.to_dict(), notes=generator.label,
-    )
-    statuses = store.generation_statuses(run_id)
-    to_do = [
-        problem for problem in problems
-        if problem.uid not in statuses or (retry_failed and statuses[problem.uid] != "ok")
-    ]
     skipped = len(problems) - len(to_do)
     if on_start is not None:
         on_start(len(to_do), skipped)
@@ -210,56 +192,22 @@ async def run_generation(
             message="nothing to do: every selected problem already has a figure record",
             skipped=skipped, ran=0, incomplete=0, job_calls=[], started=started, flushes=0,
         )
-
     budget = BudgetGuard(max_cost_usd, spent_usd=store.run_spent_usd(run_id)) if max_cost_usd is not None else None
     calls = CallTracker()
-    restore_client: tuple[Any, Any] | None = None
-    if client is None and type(generator).needs_model:
-        client = ModelClient(
-            cache=ResponseCache(workspace.cache_dir / "models"), use_cache=use_cache, budget=budget,
-            on_ledger=calls.record, config=profiles, home=str(workspace.home),
-        )
-    elif client is not None:
-        restore_client = (client.budget, client.on_ledger)
-        client.budget, client.on_ledger = budget, calls.chained(client.on_ledger)
-    pool, own_pool = render_pool, render_pool is None and generator.kind != "pixel"
-    try:
-        if concurrency is None:
-            concurrency = _default_concurrency(generator, client)
-        if concurrency < 1:
-            raise JobError(f"concurrency must be >= 1, got {concurrency}")
-        if own_pool:
-            from core.sandbox import RenderPool
-
-            pool = RenderPool()
-        ctx = GenerationContext(
-            render_pool=pool, client=client, budget=budget, use_cache=use_cache, extras=dict(extras or {})
-        )
-        store.start_run_progress(
-            run_id, total=len(problems), pid=os.getpid(), host=socket.gethostname(),
-            message=f"{len(to_do)} to do, {skipped} already done",
-        )
-        writer = ResultWriter(
-            store, workspace, run_id, run_name, flush_interval_s=flush_interval_s, max_batch=max_batch
-        )
-        job = _Job(generator, ctx, writer, calls, to_do, max_cost_usd, on_problem)
-        try:
-            await job.run(concurrency)
-            writer.close()
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            close_quietly(writer)
-            _end(store, run_id, "cancelled", "interrupted", "interrupted; rerun the same command to resume")
-            raise
-        except BaseException as exc:
-            close_quietly(writer)
-            _end(store, run_id, "failed", "error", f"{type(exc).__name__}: {exc}")
-            raise
-    finally:
-        if own_pool and pool is not None:
-            pool.close()
-        if restore_client is not None and client is not None:
-            client.budget, client.on_ledger = restore_client
-
+    job_model_client = job_client(
+        client, needed=type(generator).needs_model, budget=budget, calls=calls, workspace=workspace,
+        profiles=profiles, use_cache=use_cache,
+    )
+    ctx = GenerationContext(
+        render_pool=render_pool, client=job_model_client, budget=budget, use_cache=use_cache, extras=dict(extras or {})
+    )
+    writer = ResultWriter(store, workspace, run_id, run_name, flush_interval_s=flush_interval_s, max_batch=max_batch)
+    job = _Job(generator, ctx, writer, calls, to_do, max_cost_usd, on_problem)
+    store.start_run_progress(
+        run_id, total=len(problems), pid=os.getpid(), host=socket.gethostname(),
+        message=f"{len(to_do)} to do, {skipped} already done",
+    )
+    await _draw(job, store, run_id, concurrency)
     store_run_aggregates(store, run_id)
     if job.stop_reason is not None:
         state, reason, message = "cancelled", job.stop_reason, job.stop_message
@@ -276,6 +224,59 @@ async def run_generation(
     )
 
 
+def _plan(
+    store: Store, run_name: str, spec: GeneratorSpec, selection: ProblemSelection, *, retry_failed: bool
+) -> tuple[Generator, list[Problem], str, list[Problem]]:
+    """(generator, selected problems, run_id, problems still to draw) for one job."""
+    registered_generators()  # built-ins and installed plugins registered
+    try:
+        generator: Generator = create_generator(spec)
+    except KeyError as exc:
+        raise JobError(str(exc.args[0])) from None
+    except ValueError as exc:
+        raise JobError(str(exc)) from None
+    problems = selection.resolve(store)
+    if not problems:
+        raise JobError(f"no problems match the selection ({selection.describe()}); see 'scigen problems'")
+    run_id = create_run(
+        store, name=run_name, spec=spec, generator_kind=generator.kind if generator.kind != "imported" else None,
+        model=_model_label(spec), selection=selection.to_dict(), notes=generator.label,
+    )
+    statuses = store.generation_statuses(run_id)
+    to_do = [
+        problem for problem in problems
+        if problem.uid not in statuses or (retry_failed and statuses[problem.uid] != "ok")
+    ]
+    return generator, problems, run_id, to_do
+
+
+async def _draw(job: _Job, store: Store, run_id: str, concurrency: int | None) -> None:
+    """Run the job's workers, with a render pool of its own when the generator renders and none
+    was given; the progress row says how a failure or an interruption ended it."""
+    ctx, writer = job.ctx, job.writer
+    if concurrency is None:
+        concurrency = _default_concurrency(job.generator, ctx.client)
+    if concurrency < 1:
+        raise JobError(f"concurrency must be >= 1, got {concurrency}")
+    own_pool = ctx.render_pool is None and type(job.generator).uses_sandbox
+    if own_pool:
+        from core.sandbox import RenderPool
+
+        ctx.render_pool = RenderPool()
+    try:
+        await job.run(concurrency)
+        writer.close()
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        close_quietly(writer)
+        _end(store, run_id, "cancelled", "interrupted", "interrupted; rerun the same command to resume")
+        raise
+    except BaseException as exc:
+        close_quietly(writer)
+        _end(store, run_id, "failed", "error", f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        if own_pool and ctx.render_pool is not None:
+            ctx.render_pool.close()
 
 
 class _Job(JobWorkers[Problem]):

@@ -4,7 +4,6 @@ numbers a generation run ends with (pass@1, pass@k, cost)."""
 from __future__ import annotations
 
 import json
-import math
 import os
 import socket
 import uuid
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.generation.base import GeneratorSpec
+from core.generation.outcomes import generation_aggregates
 from core.problems.models import SOURCES, Problem
 from core.specs import ComponentSpec
 from core.store import Aggregate, Run, Store
@@ -254,44 +254,9 @@ def ensure_evaluation_run(
 
 # ---- run-level numbers -----------------------------------------------------------------------
 
-_Z95 = 1.959963984540054
-
-
-def wilson_interval(successes: int, n: int, z: float = _Z95) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion, in [0, 1] (well-behaved at 0 and n)."""
-    if n <= 0:
-        return (0.0, 1.0)
-    p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def pass_aggregates(store: Store, run_id: str) -> list[Aggregate]:
-    """pass_at_1 and pass_at_k (percent, Wilson 95% interval) overall and per subject and image
-    type, from the stored figures and attempts of the run."""
-    aggregates: list[Aggregate] = []
-    for row in store.pass_counts(run_id).itertuples(index=False):
-        if row.n == 0:
-            continue
-        for metric, successes in (("pass_at_1", row.first_ok), ("pass_at_k", row.ok)):
-            low, high = wilson_interval(int(successes), int(row.n))
-            aggregates.append(
-                Aggregate(
-                    metric=metric, scope=row.scope, scope_value=row.scope_value,
-                    value=100.0 * successes / row.n, ci_low=100.0 * low, ci_high=100.0 * high, n=int(row.n),
-                )
-            )
-    return aggregates
-
-
 def store_run_aggregates(store: Store, run_id: str) -> list[Aggregate]:
     """Compute and store pass@1, pass@k and the run's cost; returns what was stored."""
-    aggregates = pass_aggregates(store, run_id)
-    totals = store.ledger_totals(run_id)
-    if totals["calls"]:
-        aggregates.append(Aggregate(metric="cost_usd", value=float(totals["cost_usd"]), n=int(totals["calls"])))
+    aggregates = generation_aggregates(store.pass_counts(run_id), store.ledger_totals(run_id))
     if aggregates:
         store.upsert_aggregates(run_id, aggregates)
     return aggregates

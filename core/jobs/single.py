@@ -4,9 +4,8 @@ A job (:mod:`core.jobs.generation`) runs a spec over a stored selection and writ
 module runs the same generators and evaluators on a single problem, possibly one that was just
 pasted and never stored, and returns the records::
 
-    result = generate_one(problem, GeneratorSpec.create("text-card"), on_step=print)
-    answers = ocr_answers(problem, result.image)                    # offline quiz answers
-    outputs = evaluate_one(problem, result.image, [EvaluatorSpec.create("vqa", model="gpt4o-mini")])
+    result = generate_one(problem, GeneratorSpec.create(OFFLINE_GENERATOR), on_step=print)
+    outputs = evaluate_one(problem, result.image, [EvaluatorSpec.create(EVALUATOR, **params)])
 
 Every step of the generation is reported to ``on_step`` as it happens (the generators call
 :meth:`~core.generation.base.GenerationContext.report`). Model calls go through the workspace's
@@ -28,9 +27,7 @@ from core.evaluation.base import (
     EvaluationOutput,
     EvaluatorSpec,
     FigureUnderTest,
-    QuizAnswer,
 )
-from core.evaluation.ocr import answer_problem
 from core.evaluation.quizgen import QuizGenResult, generate_quizzes
 from core.generation import registered_generators
 from core.generation.base import (
@@ -53,7 +50,6 @@ __all__ = [
     "custom_problem",
     "evaluate_one",
     "generate_one",
-    "ocr_answers",
     "write_quizzes",
 ]
 
@@ -129,7 +125,7 @@ async def agenerate_one(
         raise JobError(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc)) from None
     if client is None and type(generator).needs_model:
         client = _client(workspace, profiles, use_cache)
-    if render_pool is None and generator.kind != "pixel":
+    if render_pool is None and type(generator).uses_sandbox:
         from core.sandbox import default_pool
 
         render_pool = default_pool()
@@ -146,17 +142,6 @@ async def agenerate_one(
 def generate_one(problem: Problem, spec: GeneratorSpec, **options: Any) -> FigureResult:
     """:func:`agenerate_one` for synchronous callers (runs its own event loop)."""
     return asyncio.run(agenerate_one(problem, spec, **options))
-
-
-def ocr_answers(problem: Problem, png: bytes) -> list[QuizAnswer]:
-    """The problem's quizzes answered offline from the text OCR reads in ``png`` (abstaining
-    unless exactly one option is found); [] when the problem has no quizzes."""
-    if not problem.quizzes:
-        return []
-    with tempfile.TemporaryDirectory(prefix="scigen-live-") as folder:
-        path = Path(folder) / "figure.png"
-        path.write_bytes(png)
-        return answer_problem(problem, path)
 
 
 async def aevaluate_one(

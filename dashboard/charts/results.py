@@ -15,8 +15,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from core.metrics import METRICS, MetricSpec
 from core.evaluation.stats import TIE_RULE
+from core.metrics import METRICS, MetricSpec
 from dashboard.charts import MEASURED_ROW_BACKGROUND, kind_colour, leaderboard_column_config
 from dashboard.data import MEASURED_LABEL, REPORTED_LABEL, metric_header
 from dashboard.data.results import (

@@ -24,7 +24,7 @@ from core.evaluation.base import EvaluatorSpec
 from core.generation import registered_generators
 from core.generation.base import FigureResult, GenerationStep, Generator, GeneratorSpec
 from core.jobs.runs import JobError
-from core.jobs.single import custom_problem, evaluate_one, generate_one, ocr_answers, write_quizzes
+from core.jobs.single import custom_problem, evaluate_one, generate_one, write_quizzes
 from core.metrics import JUDGE_DIMENSIONS
 from core.models import ProfileError, load_profiles
 from core.models.profiles import PROVIDER_KEY_ENV, find_config_path
@@ -428,12 +428,9 @@ def answer_quizzes(problem: Problem, live: LiveFigure, answerer: str) -> pd.Data
         raise WorkbenchError(
             "this problem has no quizzes: write them with a model first, or pick a stored problem"
         )
-    if answerer == "ocr":
-        return answers_table(problem, ocr_answers(problem, live.png))
+    spec = EvaluatorSpec.create("ocr") if answerer == "ocr" else EvaluatorSpec.create("vqa", model=answerer)
     try:
-        outputs = evaluate_one(
-            problem, live.png, [EvaluatorSpec.create("vqa", model=answerer)], workspace=workspace()
-        )
+        outputs = evaluate_one(problem, live.png, [spec], workspace=workspace())
     except (JobError, ProfileError) as exc:
         raise WorkbenchError(str(exc)) from None
     return answers_table(problem, outputs[0].quiz_answers)

@@ -22,8 +22,8 @@ import pandas as pd
 import streamlit as st
 
 from core.evaluation.correlation import MIN_RUNS, Correlation, CorrelationError, correlate
-from core.metrics import JUDGE_DIMENSIONS, METRICS, MetricSpec
 from core.evaluation.stats import UNTYPED_IMAGE_TYPE, TieGroup, tie_group
+from core.metrics import JUDGE_DIMENSIONS, METRICS, MetricSpec
 from core.problems.models import split_uid
 from core.problems.taxonomy import ALL_IMAGE_TYPES, SUBJECTS, Subject, is_image_type, subject_of
 from dashboard.data import (

@@ -24,7 +24,7 @@ from core.jobs import (
     RunSpecMismatch,
     evaluate,
     evaluation_run_name,
-    judge_disagreements,
+    largest_disagreements,
     prepare_evaluator_spec,
     run_evaluation,
 )
@@ -272,7 +272,7 @@ def test_two_judges_agreement_disagreements_and_resume(workspace, store) -> None
     assert numbers.loc["judge_alpha", "value"] < 1.0
     assert numbers.loc["judge_alpha", "ci_low"] <= numbers.loc["judge_alpha", "value"] <= numbers.loc[
         "judge_alpha", "ci_high"]
-    worst = judge_disagreements(store, summary.run_id)
+    worst = largest_disagreements(store, summary.run_id)
     assert worst["problem_uid"].tolist() == [EVAL_UIDS[3]] and "judge-a=" in worst["detail"].iloc[0]
     assert again.aggregates["judge_alpha"] == summary.aggregates["judge_alpha"]
 

@@ -20,6 +20,7 @@ from core.generation.base import (
     register_generator,
     registered_generators,
 )
+from core.generation.outcomes import wilson_interval
 from core.jobs import (
     JobError,
     ProblemSelection,
@@ -30,7 +31,6 @@ from core.jobs import (
     prepare_spec,
     run_generation,
     save_results,
-    wilson_interval,
 )
 from core.models.failures import FailureClass
 from core.models.fake_server import DEFAULT_RANDOM_FAULTS

@@ -8,7 +8,7 @@ import pytest
 from core.evaluation.base import EvaluatorSpec
 from core.generation.base import GenerationStep, GeneratorSpec
 from core.jobs import JobError
-from core.jobs.single import custom_problem, evaluate_one, generate_one, ocr_answers
+from core.jobs.single import custom_problem, evaluate_one, generate_one
 from core.problems.models import Quiz
 from core.problems.sample import load_sample
 
@@ -127,13 +127,13 @@ def test_the_reference_figure_answers_its_quizzes_by_ocr(workspace, render_pool)
     result = generate_one(
         problem, GeneratorSpec.create("reference"), workspace=workspace, render_pool=render_pool
     )
-    answers = ocr_answers(problem, result.image)
+    ocr = [EvaluatorSpec.create("ocr")]
+    answers = evaluate_one(problem, result.image, ocr, workspace=workspace)[0].quiz_answers
     assert [answer.quiz_index for answer in answers] == list(range(len(problem.quizzes)))
     assert all(answer.answerer == "ocr" for answer in answers)
     assert sum(answer.correct for answer in answers) >= 1
-    assert (
-        ocr_answers(custom_problem(QUESTION, "Physics"), result.image) == []
-    )  # no quizzes: nothing to answer
+    no_quizzes = custom_problem(QUESTION, "Physics")
+    assert evaluate_one(no_quizzes, result.image, ocr, workspace=workspace)[0].quiz_answers == []
 
 
 def test_evaluate_one_runs_figure_evaluators_and_refuses_set_ones(workspace, render_pool):
