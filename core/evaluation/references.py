@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 GOLD_RENDER_SETTINGS: dict[str, Any] = {"dpi": 150, "timeout_s": 20.0, "memory_mb": 1024}
-"""Sandbox settings of gold renders: those of core.generation.reference.RENDER_DEFAULTS."""
+"""Sandbox settings of gold renders: those of core.generation.rendering.RENDER_DEFAULTS."""
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` after each gold figure."""

@@ -60,7 +60,7 @@ from core.generation.base import (
 )
 from core.generation.parsing import ParsedReply, parse_reply
 from core.generation.prompts import IMGCODER_PROMPTS, PROMPT_VERSION, REPAIR_HINTS, ImgCoderPrompts
-from core.generation.reference import (
+from core.generation.rendering import (
     RENDER_DEFAULTS,
     check_params,
     failed_figure,

@@ -31,7 +31,7 @@ from core.generation.base import (
     register_generator,
 )
 from core.generation.prompts import PIXEL_PROMPT_VERSION, PIXEL_PROMPTS
-from core.generation.reference import check_params, failed_figure
+from core.generation.rendering import check_params, failed_figure
 from core.models import ModelCallError, ProfileConfig, resolve_model
 from core.problems import Problem
 

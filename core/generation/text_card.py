@@ -30,7 +30,7 @@ from core.generation.base import (
     GeneratorSpec,
     register_generator,
 )
-from core.generation.reference import (
+from core.generation.rendering import (
     RENDER_DEFAULTS,
     check_params,
     failed_figure,
