@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 
 from core.sandbox import ErrorClass, RenderPool, SandboxConfig, SandboxUnavailable
+from core.sandbox.kernel import JOB_DIR, read_only_paths
 
 THEN_DRAW = "\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.savefig('figure.png')\n"
 ALLOWED_ENV = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "MPLBACKEND", "MPLCONFIGDIR", "PYTHONHASHSEED",
@@ -56,14 +60,66 @@ def test_nothing_leaks_between_renders(pool):
     assert second.stdout.strip() == "False 1.5 False"
 
 
-def test_mount_namespace_hides_and_protects_host_files(kernel_pool, tmp_path):
-    secret = tmp_path / "host-secret.txt"
-    secret.write_text("HOST-SECRET")
-    read = kernel_pool.render(f"print(open({str(secret)!r}).read())" + THEN_DRAW)
-    assert read.error_class == ErrorClass.runtime_error and "FileNotFoundError" in read.error
-    listing = kernel_pool.render("import os\nprint(sorted(os.listdir('/')))" + THEN_DRAW)
-    visible = set(eval(listing.stdout.strip()))
-    assert not visible & {"home", "proc", "sys", "tmp", "var", "srv"}
+# Files the private root holds besides the offered library folders (see kernel.enter_private_root).
+SANDBOX_OWN_FILES = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/etc/ld.so.cache"}
+
+# Inside the sandbox: every file reachable from / that is neither in an offered library folder nor
+# one of the sandbox's own (device nodes, the job folder). Offered folders are not descended;
+# symlinks (/bin -> usr/bin) are skipped: their targets are walked, or absent.
+FILES_OUTSIDE_OFFERED = """
+import os, json
+offered, own, job = set({offered!r}), set({own!r}), {job!r}
+found = []
+for folder, subfolders, files in os.walk('/'):
+    subfolders[:] = [name for name in subfolders if os.path.join(folder, name) not in offered]
+    for name in files:
+        path = os.path.join(folder, name)
+        if not os.path.islink(path) and path not in own and not path.startswith(job + '/'):
+            found.append(path)
+print(json.dumps(found[:50]))
+"""
+
+
+@pytest.fixture
+def host_canaries(tmp_path):
+    """Host files no script may see: in a fresh temp folder, in the home folder, in the project."""
+    tag = uuid.uuid4().hex
+    places = [tmp_path, Path.home(), Path(__file__).resolve().parents[3]]
+    canaries = []
+    for folder in places:
+        canary = folder / f".scigen-sandbox-canary-{tag}"
+        try:
+            canary.write_text("HOST-SECRET", encoding="utf-8")
+        except OSError:
+            continue  # a read-only home is as good as an empty one
+        canaries.append(canary)
+    yield canaries
+    for canary in canaries:
+        canary.unlink(missing_ok=True)
+
+
+def test_mount_namespace_hides_host_files_outside_the_offered_library_folders(kernel_pool, host_canaries):
+    offered = read_only_paths()
+    assert host_canaries and not [c for c in host_canaries if any(c.is_relative_to(p) for p in offered)]
+    probe = "".join(
+        f"print(os.path.exists({str(c)!r}))\ntry:\n    open({str(c)!r}).read()\n    print('read')\n"
+        f"except OSError as exc:\n    print(type(exc).__name__)\n"
+        for c in host_canaries
+    )
+    seen = kernel_pool.render("import os\n" + probe + THEN_DRAW)
+    assert seen.ok, seen.error
+    lines = seen.stdout.split()
+    assert lines[0::2] == ["False"] * len(host_canaries)
+    assert "read" not in lines[1::2]
+    walk = kernel_pool.render(
+        FILES_OUTSIDE_OFFERED.format(offered=offered, own=sorted(SANDBOX_OWN_FILES), job=JOB_DIR) + THEN_DRAW,
+        timeout_s=60,
+    )
+    assert walk.ok, walk.error
+    assert json.loads(walk.stdout) == []
+
+
+def test_offered_library_folders_are_read_only(kernel_pool):
     write = kernel_pool.render("open('/usr/lib/pwned', 'w').write('x')" + THEN_DRAW)
     assert write.error_class == ErrorClass.runtime_error
     assert "Read-only file system" in write.error or "Permission denied" in write.error
