@@ -87,7 +87,10 @@ ROOMS: dict[str, frozenset[str]] = {
     # Downstream of evaluation: masking reuses its text matching, the report its correlations.
     "export": frozenset({"store", "problems", "generation", "evaluation"}),
     "seed": frozenset({"store", "problems", "sandbox", "generation", "evaluation", "jobs"}),
-    "cli": frozenset({"problems", "store", "sandbox", "models", "generation", "evaluation", "jobs", "export", "seed"}),
+    # Human ratings and their agreement with the judges (agreement reuses evaluation's alpha).
+    "review": frozenset({"problems", "store", "evaluation"}),
+    "cli": frozenset({"problems", "store", "sandbox", "models", "generation", "evaluation", "jobs", "export", "seed",
+                      "review"}),
     "__main__": frozenset({"cli"}),
 }
 """Each room of core/ and the rooms it may import (DESIGN.md's table, as built). Data flows one way:
