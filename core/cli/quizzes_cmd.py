@@ -134,7 +134,7 @@ def _open_store(args: argparse.Namespace) -> Store:
 def _select(args: argparse.Namespace, store: Store) -> list[Problem]:
     """The selected problems (limit applied by the caller, after its own filter)."""
     from core.cli.problems_cmd import resolve_image_type, resolve_subject
-    from core.jobs import JobError, ProblemSelection
+    from core.jobs import JobError, ProblemSelection, selected_problems
     from core.problems.models import SOURCES
 
     if args.limit is not None and args.limit < 1:
@@ -151,7 +151,7 @@ def _select(args: argparse.Namespace, store: Store) -> list[Problem]:
         ids=ids,
     )
     try:
-        return selection.resolve(store)
+        return selected_problems(store, selection)
     except JobError as exc:
         raise CliError(str(exc)) from None
 

@@ -60,16 +60,17 @@ from core.jobs.launcher import (
 )
 from core.jobs.runs import (
     JobError,
-    ProblemSelection,
     RunSpecMismatch,
     code_version,
     create_run,
     effective_state,
     find_generation_run,
+    selected_problems,
     store_run_aggregates,
 )
 from core.jobs.saving import ResultWriter, result_rows, save_results
 from core.jobs.scores import compute_evaluation_aggregates, largest_disagreements, store_evaluation_aggregates
+from core.problems.selection import ProblemSelection
 
 __all__ = [
     "EvaluationItemDone",
@@ -110,5 +111,6 @@ __all__ = [
     "result_rows",
     "run_generation",
     "save_results",
+    "selected_problems",
     "store_run_aggregates",
 ]

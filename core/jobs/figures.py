@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from core.evaluation.base import FigureUnderTest
-from core.jobs.runs import ProblemSelection
+from core.jobs.runs import selected_problems
 from core.problems.models import Problem
+from core.problems.selection import ProblemSelection
 from core.sandbox.models import FigureFacts
 from core.store import Store
 from core.workspace import Workspace
@@ -60,7 +61,7 @@ def selected_figures(
         problems = store.get_problems(list(figures))
         return problems, 0
     unlimited = dataclasses.replace(selection, limit=None)
-    chosen = unlimited.resolve(store)
+    chosen = selected_problems(store, unlimited)
     with_figure = [problem for problem in chosen if problem.uid in figures]
     without = len(chosen) - len(with_figure)
     if selection.limit is not None:

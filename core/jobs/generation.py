@@ -44,18 +44,14 @@ from core.generation.base import (
     generator_class,
 )
 from core.jobs.calls import CallTracker, current_problem, job_client
-from core.jobs.runs import (
-    JobError,
-    ProblemSelection,
-    create_run,
-    store_run_aggregates,
-)
+from core.jobs.runs import JobError, create_run, selected_problems, store_run_aggregates
 from core.jobs.saving import ResultWriter
 from core.jobs.workers import JobWorkers, close_quietly
 from core.jobs.writer import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_MAX_BATCH
 from core.models import BudgetGuard, LedgerEntry, ModelClient, ProfileConfig
 from core.models.failures import FailureClass
 from core.problems.models import Problem
+from core.problems.selection import ProblemSelection
 from core.store import Store
 from core.workspace import Workspace
 
@@ -235,7 +231,7 @@ def _plan(
         raise JobError(str(exc.args[0])) from None
     except ValueError as exc:
         raise JobError(str(exc)) from None
-    problems = selection.resolve(store)
+    problems = selected_problems(store, selection)
     if not problems:
         raise JobError(f"no problems match the selection ({selection.describe()}); see 'scigen problems'")
     run_id = create_run(

@@ -8,12 +8,12 @@ import os
 import socket
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from core.generation.base import GeneratorSpec
 from core.generation.outcomes import generation_aggregates
-from core.problems.models import SOURCES, Problem
+from core.problems.models import Problem
+from core.problems.selection import ProblemSelection, SelectionError
 from core.specs import ComponentSpec
 from core.store import Aggregate, Run, Store
 from core.version import code_version  # noqa: F401 - part of the jobs API
@@ -30,91 +30,12 @@ class RunSpecMismatch(JobError):
 # ---- the problem selection -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ProblemSelection:
-    """Which problems a run covers: filters AND-ed together, then ``limit``.
-
-    ``ids`` holds problem uids (``source:id``) or bare ids (``id`` is looked up in every source;
-    one naming problems in two sources is ambiguous unless ``source`` is given). With ``ids`` the
-    problems come in that order, otherwise in the store's order (source, then id naturally).
-    """
-
-    subject: str | None = None
-    image_type: str | None = None
-    source: str | None = None
-    ids: tuple[str, ...] = ()
-    limit: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.limit is not None and self.limit < 1:
-            raise ValueError(f"limit must be a positive number, got {self.limit}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stored form (every key present, so equal selections give equal JSON)."""
-        return {
-            "subject": self.subject,
-            "image_type": self.image_type,
-            "source": self.source,
-            "ids": list(self.ids),
-            "limit": self.limit,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> ProblemSelection:
-        data = dict(data or {})
-        return cls(
-            subject=data.get("subject"),
-            image_type=data.get("image_type"),
-            source=data.get("source"),
-            ids=tuple(data.get("ids") or ()),
-            limit=data.get("limit"),
-        )
-
-    def describe(self) -> str:
-        parts = [
-            f"{name}={value}"
-            for name, value in (("subject", self.subject), ("type", self.image_type), ("source", self.source))
-            if value
-        ]
-        if self.ids:
-            parts.append(f"ids={','.join(self.ids[:5])}{',…' if len(self.ids) > 5 else ''}")
-        if self.limit is not None:
-            parts.append(f"limit={self.limit}")
-        return " ".join(parts) or "all problems"
-
-    def resolve(self, store: Store) -> list[Problem]:
-        """The selected problems, full records. Raises JobError for an unknown or ambiguous id."""
-        filters = {"subject": self.subject, "image_type": self.image_type, "source": self.source}
-        if not self.ids:
-            return store.get_problems(**filters, limit=self.limit)
-        uids = self._resolve_ids(store)
-        problems = store.get_problems(uids, **filters)
-        return problems[: self.limit] if self.limit is not None else problems
-
-    def _resolve_ids(self, store: Store) -> list[str]:
-        candidates: dict[str, list[str]] = {}
-        for given in self.ids:
-            source, _, rest = given.partition(":")
-            if rest and source in SOURCES:
-                candidates[given] = [given]
-            else:
-                sources = [self.source] if self.source else list(SOURCES)
-                candidates[given] = [f"{source}:{given}" for source in sources]
-        wanted = [uid for options in candidates.values() for uid in options]
-        known = {problem.uid for problem in store.get_problems(wanted)}
-        resolved: list[str] = []
-        for given, options in candidates.items():
-            found = [uid for uid in options if uid in known]
-            if not found:
-                raise JobError(f"--ids: no problem {given!r} in the store (give source:id or an id)")
-            if len(found) > 1:
-                raise JobError(
-                    f"--ids: {given!r} names {len(found)} problems ({', '.join(found)}); "
-                    "give the uid (source:id) or --source"
-                )
-            if found[0] not in resolved:
-                resolved.append(found[0])
-        return resolved
+def selected_problems(store: Store, selection: ProblemSelection) -> list[Problem]:
+    """The selection's problems; JobError for an id the store does not hold or cannot tell apart."""
+    try:
+        return store.select_problems(selection)
+    except SelectionError as exc:
+        raise JobError(str(exc)) from None
 
 
 # ---- creating and resuming runs --------------------------------------------------------------

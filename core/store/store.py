@@ -14,6 +14,7 @@ import pandas as pd
 
 from core.files import write_text_atomically
 from core.problems.models import Problem
+from core.problems.selection import ProblemSelection, SelectionError
 from core.store import analysis as analysis_sql
 from core.store import downstream as downstream_sql
 from core.store import evaluations as evaluation_sql
@@ -209,6 +210,32 @@ class Store:
                 search=search,
                 limit=limit,
             )
+
+    def select_problems(self, selection: ProblemSelection) -> list[Problem]:
+        """The selection's problems, full records (see ``ProblemSelection`` for the order).
+
+        Raises ``SelectionError`` for an id naming no stored problem, or naming problems in two
+        sources (the message says to give the uid or the source)."""
+        with self._reading() as cursor:
+            if not selection.ids:
+                return problem_sql.get_problems(cursor, **selection.filters, limit=selection.limit)
+            candidates = selection.id_candidates()
+            wanted = [uid for options in candidates.values() for uid in options]
+            known = {problem.uid for problem in problem_sql.get_problems(cursor, uids=wanted)}
+            uids: list[str] = []
+            for given, options in candidates.items():
+                found = [uid for uid in options if uid in known]
+                if not found:
+                    raise SelectionError(f"--ids: no problem {given!r} in the store (give source:id or an id)")
+                if len(found) > 1:
+                    raise SelectionError(
+                        f"--ids: {given!r} names {len(found)} problems ({', '.join(found)}); "
+                        "give the uid (source:id) or --source"
+                    )
+                if found[0] not in uids:
+                    uids.append(found[0])
+            problems = problem_sql.get_problems(cursor, uids=uids, **selection.filters)
+        return problems[: selection.limit] if selection.limit is not None else problems
 
     def list_problems(
         self,

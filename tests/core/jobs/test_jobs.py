@@ -31,12 +31,13 @@ from core.jobs import (
     prepare_spec,
     run_generation,
     save_results,
+    selected_problems,
 )
 from core.models.failures import FailureClass
 from core.models.fake_server import DEFAULT_RANDOM_FAULTS
 from core.problems.sample import load_sample
 from core.sandbox.models import ErrorClass
-from tests.core.jobs.jobkit import CASES, fake_config, fast_client, imgcoder_spec, make_problem
+from tests.core.jobs.jobkit import CASES, fake_config, fast_client, imgcoder_spec
 
 PARSE_CLASSES = {"no_code", "truncated"}
 MODEL_CLASSES = {value.value for value in FailureClass}
@@ -337,22 +338,11 @@ def test_a_raising_generator_fails_one_problem_with_a_class(store, workspace, ad
 # ---- selection and runs -------------------------------------------------------------------
 
 
-def test_selection_filters_ids_and_limits(store, add_problems):
-    problems = add_problems({"ok": 3})
-    store.upsert_problems([make_problem("m1", subject="Math", image_type="Math - Plane Geometric")])
-    assert [p.id for p in ProblemSelection(subject="Math").resolve(store)] == ["m1"]
-    assert len(ProblemSelection(subject="Physics", limit=2).resolve(store)) == 2
-    chosen = ProblemSelection(ids=(problems[2].id, problems[0].uid)).resolve(store)
-    assert [p.uid for p in chosen] == [problems[2].uid, problems[0].uid]
+def test_selected_problems_turn_an_unknown_id_into_a_job_error(store, add_problems):
+    problems = add_problems({"ok": 2})
+    assert [p.uid for p in selected_problems(store, ProblemSelection(limit=1))] == [problems[0].uid]
     with pytest.raises(JobError, match=r"--ids: no problem 'nope'"):
-        ProblemSelection(ids=("nope",)).resolve(store)
-    store.upsert_problems([make_problem("m1", subject="Math", image_type="Math - Plane Geometric").model_copy(
-        update={"source": "scigen"})])
-    with pytest.raises(JobError, match=r"'m1' names 2 problems"):
-        ProblemSelection(ids=("m1",)).resolve(store)
-    assert [p.uid for p in ProblemSelection(ids=("m1",), source="scigen").resolve(store)] == ["scigen:m1"]
-    assert ProblemSelection.from_dict(ProblemSelection(ids=("a",), limit=3).to_dict()) == ProblemSelection(
-        ids=("a",), limit=3)
+        selected_problems(store, ProblemSelection(ids=("nope",)))
 
 
 def test_an_empty_selection_and_an_unknown_generator_are_clear_errors(store, workspace, add_problems, render_pool):

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from core.problems.models import Problem, Quiz
+from core.problems.selection import ProblemSelection, SelectionError
 from core.problems.taxonomy import Subject
 from core.store import Store
 from core.store import problems as problem_sql
@@ -193,3 +194,20 @@ def test_data_version_changes_after_every_write(store: Store, make_problem) -> N
         store.upsert_problems([make_problem(f"p{index}")])
         seen.add(store.data_version())
     assert len(seen) == 6
+
+
+def test_select_problems_filters_ids_and_limits(store: Store, make_problem) -> None:
+    problems = [make_problem(f"p{index}") for index in range(3)]
+    store.upsert_problems([*problems, make_problem("m1", subject="Math", image_type="Math - Plane Geometric")])
+    assert [p.id for p in store.select_problems(ProblemSelection(subject="Math"))] == ["m1"]
+    assert len(store.select_problems(ProblemSelection(subject="Physics", limit=2))) == 2
+    assert [p.id for p in store.select_problems(ProblemSelection(search="Problem p2"))] == ["p2"]
+    chosen = store.select_problems(ProblemSelection(ids=(problems[2].id, problems[0].uid)))
+    assert [p.uid for p in chosen] == [problems[2].uid, problems[0].uid]
+    assert [p.id for p in store.select_problems(ProblemSelection(ids=("p2", "p0"), limit=1))] == ["p2"]
+    with pytest.raises(SelectionError, match=r"--ids: no problem 'nope'"):
+        store.select_problems(ProblemSelection(ids=("nope",)))
+    store.upsert_problems([make_problem("m1", source="custom", subject="Math", image_type="Math - Plane Geometric")])
+    with pytest.raises(SelectionError, match=r"'m1' names 2 problems"):
+        store.select_problems(ProblemSelection(ids=("m1",)))
+    assert [p.uid for p in store.select_problems(ProblemSelection(ids=("m1",), source="custom"))] == ["custom:m1"]
