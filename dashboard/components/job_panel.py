@@ -19,7 +19,7 @@ def _pick(value: str) -> str | None:
     return None if value == ALL else value
 
 
-def _selection_widgets(prefix: str, default_limit: int) -> dict:
+def _selection_widgets(prefix: str, default_limit: int) -> data.ProblemSelection:
     columns = st.columns(4)
     subject = columns[0].selectbox("Subject", [ALL, *SUBJECTS], key=f"{prefix}_subject")
     image_type = columns[1].selectbox("Image type", [ALL, *ALL_IMAGE_TYPES], key=f"{prefix}_type")
@@ -28,13 +28,10 @@ def _selection_widgets(prefix: str, default_limit: int) -> dict:
         "Limit (0: all)", min_value=0, value=default_limit, step=1, key=f"{prefix}_limit"
     )
     ids = st.text_input("Problem ids (optional, comma-separated uids or ids)", key=f"{prefix}_ids")
-    return {
-        "subject": _pick(subject),
-        "image_type": _pick(image_type),
-        "source": _pick(source),
-        "ids": ids or None,
-        "limit": int(limit) or None,
-    }
+    return data.job_selection(
+        subject=_pick(subject), image_type=_pick(image_type), source=_pick(source), ids=ids or None,
+        limit=int(limit) or None,
+    )
 
 
 def _started(action, **options) -> None:
@@ -72,7 +69,7 @@ def generation_job_form() -> None:
                 data.start_generation,
                 model=model,
                 run_name=run_name,
-                **selection,
+                selection=selection,
                 concurrency=int(concurrency) or None,
                 max_cost_usd=float(max_cost) or None,
                 max_attempts=int(attempts),
@@ -119,7 +116,7 @@ def evaluation_job_form() -> None:
                 vqa_model=vqa,
                 judges=judges,
                 metrics=metrics,
-                **selection,
+                selection=selection,
                 max_cost_usd=float(max_cost) or None,
                 retry_failed=retry,
             )

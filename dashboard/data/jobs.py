@@ -33,7 +33,8 @@ from core.jobs.launcher import (
     read_log,
     relaunch,
 )
-from core.jobs.runs import JobError, ProblemSelection
+from core.jobs.runs import JobError, selected_problems
+from core.problems.selection import ProblemSelection, SelectionError
 from core.store import RunProgress
 from dashboard.data.access import cache_key, open_store, store, workspace
 from dashboard.data.generate import WorkbenchError, model_setup, offline_choices
@@ -322,9 +323,15 @@ def _generation_runs(home: str, version: str) -> list[str]:
     return frame["name"].tolist() if "name" in frame else []
 
 
-def _selection(
-    subject: str | None, image_type: str | None, source: str | None, ids: str | None, limit: int | None
+def job_selection(
+    subject: str | None = None,
+    image_type: str | None = None,
+    source: str | None = None,
+    ids: str | None = None,
+    limit: int | None = None,
 ) -> ProblemSelection:
+    """The selection a job form describes: ``ids`` as typed (commas or spaces), ``limit`` 0 or
+    None for all; WorkbenchError for a value the selection refuses."""
     uids = tuple(part.strip() for part in re.split(r"[,\s]+", ids or "") if part.strip())
     try:
         return ProblemSelection(
@@ -334,22 +341,16 @@ def _selection(
         raise WorkbenchError(str(exc)) from None
 
 
-def selection_size(
-    subject: str | None = None,
-    image_type: str | None = None,
-    source: str | None = None,
-    ids: str | None = None,
-    limit: int | None = None,
-) -> int:
+def selection_size(selection: ProblemSelection) -> int:
     """How many stored problems the selection holds (0 when none or an id is unknown)."""
-    return _selection_size(*cache_key(), subject, image_type, source, ids, limit)
+    return _selection_size(*cache_key(), selection)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _selection_size(home, version, subject, image_type, source, ids, limit) -> int:
+def _selection_size(home: str, version: str, selection: ProblemSelection) -> int:
     try:
-        return len(_selection(subject, image_type, source, ids, limit).resolve(open_store(home)))
-    except (JobError, WorkbenchError):
+        return len(open_store(home).select_problems(selection))
+    except SelectionError:
         return 0
 
 
@@ -365,11 +366,7 @@ def start_generation(
     model: str,
     *,
     run_name: str = "",
-    subject: str | None = None,
-    image_type: str | None = None,
-    source: str | None = None,
-    ids: str | None = None,
-    limit: int | None = None,
+    selection: ProblemSelection = ProblemSelection(),
     concurrency: int | None = None,
     max_cost_usd: float | None = None,
     max_attempts: int | None = None,
@@ -377,9 +374,8 @@ def start_generation(
 ) -> JobHandle:
     """Launch ``scigen generate`` in the background; WorkbenchError when the selection is empty
     or an option is wrong (the job itself reports anything else in its log)."""
-    selection = _selection(subject, image_type, source, ids, limit)
     try:
-        if not selection.resolve(store()):
+        if not selected_problems(store(), selection):
             raise WorkbenchError(f"no problems match the selection ({selection.describe()})")
         offline = model in offline_generators()
         args = generation_args(
@@ -403,11 +399,7 @@ def start_evaluation(
     vqa_model: str | None = None,
     judges: Sequence[str] = (),
     metrics: Sequence[str] = (),
-    subject: str | None = None,
-    image_type: str | None = None,
-    source: str | None = None,
-    ids: str | None = None,
-    limit: int | None = None,
+    selection: ProblemSelection = ProblemSelection(),
     concurrency: int | None = None,
     max_cost_usd: float | None = None,
     retry_failed: bool = False,
@@ -421,7 +413,7 @@ def start_evaluation(
             vqa="ocr" if ocr else vqa_model,
             judges=judges,
             metrics=metrics,
-            selection=_selection(subject, image_type, source, ids, limit),
+            selection=selection,
             concurrency=concurrency,
             max_cost_usd=max_cost_usd,
             retry_failed=retry_failed,

@@ -229,12 +229,15 @@ def test_history_of_a_store_without_runs_is_empty():
 
 def test_history_and_selection_over_a_real_store(fresh_seeded_home):
     store = Store.open(Workspace.from_env(fresh_seeded_home))
-    assert jobs_data.selection_size(limit=2) == 2
-    assert jobs_data.selection_size(subject="Chemistry") == store.count_problems(subject="Chemistry") > 0
-    assert jobs_data.selection_size(ids="no-such-problem") == 0
+    assert jobs_data.selection_size(jobs_data.job_selection(limit=2)) == 2
+    chemistry = jobs_data.job_selection(subject="Chemistry")
+    assert jobs_data.selection_size(chemistry) == store.count_problems(subject="Chemistry") > 0
+    assert jobs_data.selection_size(jobs_data.job_selection(ids="no-such-problem")) == 0
     assert jobs_data.run_history().empty  # the seeded store holds only reported runs
     with pytest.raises(gen.WorkbenchError, match="no problems match"):
-        jobs_data.start_generation("reference", subject="Math", image_type="Chemistry - Spectra")
+        jobs_data.start_generation(
+            "reference", selection=jobs_data.job_selection(subject="Math", image_type="Chemistry - Spectra")
+        )
     assert jobs_data.jobs_now() == []
 
 
