@@ -6,6 +6,8 @@ Run with ``streamlit run streamlit_app.py`` (``make run`` seeds the workspace fi
 
 import streamlit as st
 
+from core.serving import viewer_mode
+
 APP_TITLE = "SciGen Studio"
 
 PAGES = {
@@ -23,14 +25,25 @@ PAGES = {
         st.Page("app_pages/explorer.py", title="Explorer", icon=":material/search:"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
     ],
+    "People": [
+        st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:"),
+    ],
     "Workbench": [
         st.Page("app_pages/generate.py", title="Generate", icon=":material/brush:"),
         st.Page("app_pages/jobs.py", title="Jobs", icon=":material/pending_actions:"),
     ],
 }
 
+NOT_IN_VIEWER = frozenset({"generate", "jobs", "export"})
+"""Pages never served in viewer mode, not even by URL: the Workbench starts jobs, calls models and
+runs code; Export writes into the workspace and reads a path the user types."""
+
 st.set_page_config(page_title=APP_TITLE, page_icon="🔬", layout="wide")
-page = st.navigation(PAGES)
+shared = viewer_mode()
+served = {group: [p for p in pages if not (shared and p.url_path in NOT_IN_VIEWER)] for group, pages in PAGES.items()}
+page = st.navigation({group: pages for group, pages in served.items() if pages})
 st.sidebar.title(APP_TITLE)
 st.sidebar.caption("Scientific figures from text problems, checked for correctness.")
+if shared:
+    st.sidebar.caption("Shared read-only: no jobs, no model calls; signed-in reviewers may save reviews.")
 page.run()

@@ -25,6 +25,8 @@ VERB_MODULES: tuple[str, ...] = (
     "core.cli.downstream_cmd",  # downstream import, list, scaling
     "core.cli.report_cmd",  # report
     "core.cli.export_cmd",  # export
+    "core.cli.review_cmd",  # review export, import, agreement
+    "core.cli.serve_cmd",  # serve (the dashboard; --viewer: read-only, for sharing)
 )
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "BLIND_QUIZ",
     "JUDGE",
     "JUDGE_JSON_KEYS",
+    "JUDGE_RUBRIC",
     "JUDGE_RETRY",
     "MMQ_ANSWER",
     "MMQ_GRADER",
@@ -172,6 +173,9 @@ _RUBRIC: Mapping[str, str] = {
         "0 = fails to convey the setting."
     ),
 }
+
+JUDGE_RUBRIC: Mapping[str, str] = _RUBRIC
+"""Dimension -> the rubric text the judge gets (reviewers on the Review page read the same)."""
 
 
 def _rubric_text() -> str:

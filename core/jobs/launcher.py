@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.jobs.runs import JobError, ProblemSelection
+from core.serving import refuse_in_viewer
 from core.workspace import PROJECT_ROOT, Workspace, safe_name
 
 __all__ = [
@@ -269,6 +270,7 @@ def launch(
     without ``--run``, and when a job of the same verb already runs on that run (two
     processes must not work on one run).
     """
+    refuse_in_viewer("start a job")
     args = [str(arg) for arg in args]
     if not args or args[0] not in JOB_VERBS:
         raise JobError(f"a background job runs one of: {', '.join(JOB_VERBS)} (got {args[:1] or 'nothing'})")
@@ -336,6 +338,7 @@ def launch(
 def relaunch(workspace: Workspace, job_id: str, *, env: Mapping[str, str] | None = None) -> JobHandle:
     """Run a job's command again (a new job): generation and evaluation resume where the run
     stopped. Raises :class:`JobError` when the job is unknown or still running."""
+    refuse_in_viewer("start a job")
     info = get_job(workspace, job_id)
     if info is None:
         raise JobError(f"no job {job_id!r} in {jobs_dir(workspace)}")

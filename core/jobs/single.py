@@ -43,6 +43,7 @@ from core.jobs.runs import JobError
 from core.models import ModelClient, ProfileConfig, ResponseCache
 from core.problems.models import Problem
 from core.problems.taxonomy import Subject, subject_of
+from core.serving import refuse_in_viewer
 from core.workspace import Workspace
 
 __all__ = [
@@ -88,6 +89,7 @@ def custom_problem(
 
 
 def _client(workspace: Workspace, profiles: ProfileConfig | None, use_cache: bool) -> ModelClient:
+    refuse_in_viewer("call a model")
     return ModelClient(
         cache=ResponseCache(workspace.cache_dir / "models"),
         use_cache=use_cache,
@@ -116,6 +118,7 @@ async def agenerate_one(
     generator, a bad parameter or an unknown model profile; a figure that fails is returned
     failed, with every attempt, like in a job.
     """
+    refuse_in_viewer("draw a figure")
     workspace = (workspace or Workspace.from_env()).ensure()
     registered_generators()  # built-ins and installed plugins registered
     spec = prepare_spec(spec, profiles=profiles, home=str(workspace.home))

@@ -23,6 +23,7 @@ from core.store import generations as generation_sql
 from core.store import problems as problem_sql
 from core.store import quiz_audits as quiz_audit_sql
 from core.store import results as result_sql
+from core.store import reviews as review_sql
 from core.store import schema
 from core.store.analysis import RunItems
 from core.store.connection import DEFAULT_LOCK_TIMEOUT_S, StoreError, attached
@@ -33,6 +34,7 @@ from core.store.problems import FilterValue
 from core.store.quiz_audits import QuizAuditRow, QuizGenerationRow
 from core.store.records import Aggregate, Run, UpsertCounts, utc_now
 from core.store.reported import ReportedResults
+from core.store.reviews import ReviewMarks, ReviewSession
 from core.workspace import Workspace
 
 
@@ -754,3 +756,43 @@ class Store:
         """One figure's metric values (figure facts, SSIM, OCR rates ...) from every evaluation run."""
         with self._reading() as cursor:
             return figure_sql.figure_metric_values(cursor, run_id, problem_uid)
+
+    # reviews: people's ratings of figures, and the machine scores they are compared with --------
+
+    def save_review_session(self, session: ReviewSession) -> bool:
+        """Store a review session unless its id exists (resuming keeps the first draw); True if new."""
+        with self._writing() as transaction:
+            created = review_sql.insert_session(transaction.cursor, session)
+            if not created:
+                transaction.unchanged()
+            return created
+
+    def review_session(self, session_id: str) -> ReviewSession | None:
+        with self._reading() as cursor:
+            return review_sql.select_session(cursor, session_id)
+
+    def save_review_marks(self, marks: Iterable[ReviewMarks]) -> int:
+        """Replace each figure's marks by its reviewer (one transaction); returns figures written."""
+        with self._writing() as transaction:
+            return review_sql.upsert_marks(transaction.cursor, marks)
+
+    def review_ratings(self, run_ids: Sequence[str] | None = None, *, reviewer: str | None = None) -> pd.DataFrame:
+        """Reviewers' scores (``core.store.reviews.RATING_COLUMNS``), optionally of some runs / one reviewer."""
+        with self._reading() as cursor:
+            return review_sql.select_ratings(cursor, run_ids, reviewer)
+
+    def review_verdicts(self, run_ids: Sequence[str] | None = None, *, reviewer: str | None = None) -> pd.DataFrame:
+        """Reviewers' quiz verdicts (``core.store.reviews.VERDICT_COLUMNS``)."""
+        with self._reading() as cursor:
+            return review_sql.select_verdicts(cursor, run_ids, reviewer)
+
+    def judge_scores_of(self, run_ids: Sequence[str]) -> pd.DataFrame:
+        """Judge scores of every evaluation run of the generation runs ``run_ids`` (run_id = the
+        generation run; see ``core.store.reviews.select_judge_scores``)."""
+        with self._reading() as cursor:
+            return review_sql.select_judge_scores(cursor, run_ids)
+
+    def quiz_answers_of(self, run_ids: Sequence[str]) -> pd.DataFrame:
+        """Quiz answers of every evaluation run of the generation runs ``run_ids``."""
+        with self._reading() as cursor:
+            return review_sql.select_quiz_answers(cursor, run_ids)

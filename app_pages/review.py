@@ -1,0 +1,58 @@
+"""Review: rate figures as the judge does (five dimensions 0-2, a verdict per quiz), one at a time,
+blind to model scores until rated; then see how far the judges agree with people."""
+
+import streamlit as st
+
+from dashboard import viewer
+from dashboard.components import review_panel as panel
+from dashboard.components.tables import data_table
+from dashboard.data import review as data
+
+st.header("Review")
+runs = data.generation_runs()
+if not runs:
+    st.info("No generated figures to review yet: generate a run first (`scigen generate`).")
+    st.stop()
+
+reviewer = panel.reviewer_identity(viewer.signed_in_email(), sign_in=viewer.sign_in_mode())
+may_save, why_not = viewer.may_save_reviews()
+run_ids, plan, size, seed = panel.session_picker(runs)
+if not reviewer or not run_ids:
+    st.info("Type your name in the sidebar and pick at least one run to start (or resume) a review.")
+    st.stop()
+
+session = (data.open_session if may_save else data.peek_session)(reviewer, run_ids, plan, size, seed)
+if session is None or not session.items:
+    st.info(why_not or "This plan finds no figure in these runs (e.g. no run has two judges); try another plan.")
+    st.stop()
+if why_not:
+    st.warning(why_not)
+
+position_key = f"review_position_{session.session_id}"
+if position_key not in st.session_state:
+    st.session_state[position_key] = min(data.resume_position(session), len(session.items) - 1)
+position = st.session_state[position_key]
+item = data.review_item(session, position)
+
+panel.navigation(position_key, position, len(session.items))
+panel.rating_panel(item, (lambda s, v: data.save_marks(session, item, s, v)) if may_save else None)
+panel.revealed_scores(item, *data.machine_scores(item))
+
+st.divider()
+st.subheader("Judge vs people")
+check = data.judge_check(run_ids)
+if check.table.empty:
+    st.caption("Agreement appears once some rated figure also has judge scores.")
+    st.stop()
+st.caption(check.note)
+data_table(data.agreement_table(check), hide_index=True, key="review_agreement")
+quiz = check.quiz
+if quiz["n_pairs"]:
+    st.caption(f"Quiz answerer vs reviewers: {quiz['accuracy']:.0%} agree on {quiz['n_pairs']} quizzes "
+               f"(kappa {quiz['kappa']:.2f}); {quiz['n_bad_quiz']} quiz verdict(s) say the quiz is bad.")
+if not check.reviewers.empty:
+    st.caption("Reviewer vs reviewer (items rated by two or more)")
+    data_table(check.reviewers, hide_index=True, key="review_reviewers")
+st.markdown("**Largest disagreements**")
+data_table(data.disagreement_links(check, runs), hide_index=True, key="review_disagreements",
+           column_config={"Figure": st.column_config.LinkColumn("Figure", display_text="open")})

@@ -1,0 +1,70 @@
+"""The Review page in AppTest: blind rating with the key buttons, saved per item, resumed, agreement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.store import Store
+from core.workspace import Workspace
+from tests.app_pages.pagekit import page_runner
+from tests.dashboard import review_workspaces as rw
+
+run_page = page_runner("review.py")
+
+
+@pytest.fixture
+def review_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = rw.make_review_workspace(tmp_path / "home").home
+    monkeypatch.setenv("SCIGEN_HOME", str(home))
+    return home
+
+
+def press(at, key: str):
+    return at.button(key=f"review_key_{key}").click().run()
+
+
+def texts(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+
+def test_rating_is_blind_until_done_then_shows_the_models(review_home):
+    at = run_page(reviewer="ana")
+    assert not at.exception
+    assert "Model scores stay hidden" in texts(at)
+    assert "judge-a" not in texts(at) and len(at.dataframe) == 0  # no score, no agreement table yet
+    assert "every element, label and relation the problem states" in texts(at)  # the judge's rubric
+    for key in ("2", "1", "1", "0"):
+        at = press(at, key)
+        assert "Model scores stay hidden" in texts(at)
+    at = press(at, "2")
+    assert not at.exception
+    assert "What the models said" in texts(at)
+    ratings = Store.open(Workspace.from_env(review_home)).review_ratings(reviewer="ana")
+    assert sorted(ratings["score"].astype(int)) == [0, 1, 1, 2, 2]
+    at = press(at, "Y")
+    verdicts = Store.open(Workspace.from_env(review_home)).review_verdicts(reviewer="ana")
+    assert list(verdicts["verdict"]) == ["readable"]
+    at = press(at, "Backspace")
+    assert Store.open(Workspace.from_env(review_home)).review_verdicts(reviewer="ana").empty
+
+
+def test_a_new_visit_resumes_at_the_first_unrated_figure(review_home):
+    at = run_page(reviewer="ana")
+    for _ in range(3):
+        for key in ("1", "1", "1", "1", "1"):
+            at = press(at, key)
+        at = at.button(key="review_next").click().run()
+    again = run_page(reviewer="ana")
+    assert not again.exception
+    assert again.get("progress")[0].proto.text == "Figure 4 of 20"
+    assert "Model scores stay hidden" in texts(again)
+    # Three rated figures: the agreement table is there, with the judges named.
+    assert "judge vs 1 reviewer on 3 items" in texts(again)
+
+
+def test_no_name_no_review(review_home):
+    at = run_page()
+    assert not at.exception
+    assert "Type your name" in at.info[0].value
