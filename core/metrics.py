@@ -45,10 +45,22 @@ JUDGE_SHORT_LABELS: dict[str, str] = {
 
 _SPECS: tuple[MetricSpec, ...] = (
     MetricSpec("rinv", "R_inv", True, 0.0, 100.0, "%",
-               "Share of images whose visual quizzes are all answered correctly from the image alone.",
+               "Strict R_inv: share of the problem set's images whose quizzes are all answered correctly "
+               "from the image alone; an image with no figure or no answer counts as failed.",
                "correctness"),
     MetricSpec("quiz_acc", "Quiz accuracy", True, 0.0, 100.0, "%",
-               "Share of individual quizzes answered correctly from the image alone.", "correctness"),
+               "Strict: share of all quizzes of the problem set answered correctly from the image alone; "
+               "quizzes of a missing image or without an answer count as wrong.", "correctness"),
+    # The published scoring (SciGenBench's summary): see core.evaluation.aggregates.paper_rule_aggregates.
+    MetricSpec("perfect_image_rate", "Perfect image rate", True, 0.0, 100.0, "%",
+               "R_inv as the paper scores it: share of images whose questions (the quizzes, plus the open "
+               "multimodal question when the protocol includes it) are all answered right; images with no "
+               "figure are left out and answers that errored at the API are dropped.", "correctness",
+               "R_inv (paper)"),
+    MetricSpec("question_accuracy", "Question accuracy", True, 0.0, 100.0, "%",
+               "Quiz accuracy as the paper scores it: share of questions (quizzes, plus the open multimodal "
+               "question when the protocol includes it) answered right over images with a figure; answers "
+               "that errored at the API are dropped.", "correctness", "Question acc. (paper)"),
     MetricSpec("mmq_correct", "Multimodal question", True, 0.0, 100.0, "%",
                "Share of multimodal questions (given values read from the figure) solved correctly, "
                "graded against the reference answer; per figure 1 or 0.", "correctness"),

@@ -89,13 +89,15 @@ ROOMS: dict[str, frozenset[str]] = {
     "seed": frozenset({"store", "problems", "sandbox", "generation", "evaluation", "jobs"}),
     # Human ratings and their agreement with the judges (agreement reuses evaluation's alpha).
     "review": frozenset({"problems", "store", "evaluation"}),
+    # Results made elsewhere (the official SciGenBench code's CSVs) stored as runs.
+    "importing": frozenset({"store", "problems", "sandbox", "models", "generation", "evaluation", "jobs"}),
     "cli": frozenset({"problems", "store", "sandbox", "models", "generation", "evaluation", "jobs", "export", "seed",
-                      "review"}),
+                      "review", "importing"}),
     "__main__": frozenset({"cli"}),
 }
 """Each room of core/ and the rooms it may import (DESIGN.md's table, as built). Data flows one way:
 nothing imports a room further down this list, except the command line."""
-LEAVES = frozenset({"core", "metrics", "specs", "files", "workspace", "version", "torchvision_guard",
+LEAVES = frozenset({"core", "metrics", "protocols", "specs", "files", "workspace", "version", "torchvision_guard",
                     "serving"})
 """Modules with no project imports of their own (beyond other leaves), usable from every room."""
 

@@ -19,6 +19,7 @@ VERB_MODULES: tuple[str, ...] = (
     "core.cli.models_cmd",  # models list, models check
     "core.cli.generate_cmd",  # generate, runs
     "core.cli.import_images_cmd",  # import-images
+    "core.cli.import_official_cmd",  # import-official
     "core.cli.evaluate_cmd",  # evaluate
     "core.cli.quizzes_cmd",  # quizzes generate, quizzes audit, quizzes flagged
     "core.cli.analysis_cmd",  # leaderboard, correlate

@@ -9,6 +9,8 @@ back, without knowing which evaluator ran. The pieces here are what evaluators c
   type, with 95% bootstrap intervals clustered by problem (:mod:`core.evaluation.stats`); when the
   quizzes were audited, also the quiz metrics without the blind-solvable quizzes
   (``rinv_unblind`` / ``quiz_acc_unblind``; a figure left with no quiz takes no part).
+* :func:`paper_rule_aggregates`: R_inv and question accuracy as the paper's scoring computes them
+  (``perfect_image_rate``, ``question_accuracy``), stored beside the strict ones.
 * :func:`pooled_rate`: a ratio pooled over units (e.g. quizzes) per scope, with intervals
   clustered by problem.
 * :func:`judge_alpha_aggregates`: agreement between two or more judges of one run.
@@ -43,6 +45,11 @@ from core.metrics import Aggregate
 ALPHA_RESAMPLES = 1000
 MISSING_IMAGE = "missing_image"
 UNBLIND_NAMES = {"rinv": "rinv_unblind", "quiz_acc": "quiz_acc_unblind"}
+OPEN_QUESTION_METRIC = "mmq_correct"
+"""The per-figure verdict on the open multimodal question (1/0, or 100/0 once scaled)."""
+COUNTED_ERROR_CLASSES = frozenset({"bad_image", "unparsable", "no_option"})
+"""Answers with these error classes had an image and a reply (or an image the answerer could not
+use) and count as wrong under the published rule; any other error class is a failed call, dropped."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,7 +114,50 @@ def figure_aggregates(rows: EvaluationRows) -> list[Aggregate]:
     aggregates = aggregate_figures(table, metrics=metrics) if metrics else []
     if answered and rows.flagged_quizzes is not None:
         aggregates += unblind_aggregates(rows)
+    if answered:
+        aggregates += paper_rule_aggregates(rows)
     return aggregates
+
+
+def paper_rule_aggregates(rows: EvaluationRows) -> list[Aggregate]:
+    """``perfect_image_rate`` and ``question_accuracy`` as the published SciGenBench summary
+    computes them, per scope, with intervals clustered by problem.
+
+    Per image, its questions are its quiz answers plus, when the rows hold an ``mmq_correct``
+    value for it, the open multimodal question (a value > 0 is right). Images with no figure are
+    left out; answers that errored at the API (an error class other than
+    :data:`COUNTED_ERROR_CLASSES`) are dropped, as is an open question without a value; an image
+    is perfect when it has questions and all are right. Abstentions are answers, and wrong.
+    """
+    figures, answers = rows.figures, rows.quiz_answers
+    if figures.empty or answers.empty:
+        return []
+    rendered = set(figures.loc[figures["status"] == "ok", "problem_uid"])
+    errors = answers["error_class"] if "error_class" in answers else pd.Series(None, index=answers.index)
+    abstained = (
+        answers["abstained"].fillna(False).astype(bool) if "abstained" in answers
+        else pd.Series(False, index=answers.index)
+    )
+    dropped = errors.notna() & ~abstained & ~errors.isin(COUNTED_ERROR_CLASSES)
+    kept = answers[~dropped & answers["problem_uid"].isin(rendered)]
+    right = kept["correct"].fillna(False).astype(bool) & ~abstained[kept.index]
+    questions = kept.groupby("problem_uid").size()
+    correct = right.groupby(kept["problem_uid"]).sum()
+    values = rows.metric_values
+    if not values.empty:
+        numbers = pd.to_numeric(values["value"], errors="coerce")
+        open_rows = (values["metric"] == OPEN_QUESTION_METRIC) & numbers.notna() & values["problem_uid"].isin(rendered)
+        uids = values.loc[open_rows, "problem_uid"]
+        questions = questions.add(uids.value_counts(), fill_value=0)
+        correct = correct.add((numbers[open_rows] > 0).groupby(uids).sum(), fill_value=0)
+    order = figures["problem_uid"]
+    n_questions = questions.reindex(order).fillna(0).to_numpy(dtype=float)
+    n_right = correct.reindex(order).fillna(0).to_numpy(dtype=float)
+    has_questions = (n_questions > 0).astype(float)
+    perfect = ((n_questions > 0) & (n_right == n_questions)).astype(float)
+    return pooled_rate(figures, "perfect_image_rate", perfect, has_questions) + pooled_rate(
+        figures, "question_accuracy", n_right, n_questions
+    )
 
 
 def unblind_aggregates(rows: EvaluationRows) -> list[Aggregate]:

@@ -166,6 +166,33 @@ class Evaluator(ABC):
         return f"{spec.name}:{','.join(models)}" if models else spec.name
 
     @classmethod
+    def protocol_part(cls, spec: EvaluatorSpec) -> dict[str, Any]:
+        """What this evaluator contributes to its runs' protocol (keys of
+        :data:`core.protocols.PART_FIELDS`; the problem set comes from the problems a run covered).
+
+        Default, read from the declarations: an evaluator that produces ``quiz_answers`` answers the
+        quizzes only, with the spec's model (else the evaluator's own name, e.g. 'ocr'), its first
+        prompt's id, the spec's temperature and shuffle, and counts missing images as failed; one
+        that produces ``judge_scores`` names its judge models. Others contribute nothing."""
+        part: dict[str, Any] = {}
+        if "quiz_answers" in cls.produces:
+            prompts = getattr(cls, "prompts", ())
+            temperature = spec.param("temperature")
+            part.update(
+                quiz_set="quizzes",
+                answerer={
+                    "model": (cls.model_names(spec) or (cls.name,))[0],
+                    "prompt": prompts[0].id if prompts else None,
+                    "temperature": float(temperature) if temperature is not None else None,
+                    "shuffle": bool(spec.param("shuffle", False)),
+                },
+                missing_image_rule="counted_failed",
+            )
+        if "judge_scores" in cls.produces:
+            part["judges"] = list(cls.model_names(spec))
+        return part
+
+    @classmethod
     def aggregate(cls, rows: EvaluationRows) -> list[Aggregate]:
         """The run-level numbers of what this evaluator stored (default: every per-figure metric
         per scope, with intervals clustered by problem; see :mod:`core.evaluation.aggregates`)."""

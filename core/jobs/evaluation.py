@@ -76,6 +76,7 @@ from core.jobs.scores import (
     item_rows,
     refused_by_budget,
     store_evaluation_aggregates,
+    store_evaluation_protocol,
 )
 from core.jobs.workers import JobWorkers, close_quietly
 from core.jobs.writer import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_MAX_BATCH
@@ -433,6 +434,7 @@ async def run_evaluation(
         )
     if not isinstance(plan.evaluator, SetEvaluator):
         store_evaluation_aggregates(store, plan.run.run_id, spec=plan.spec)
+    store_evaluation_protocol(store, plan.run.run_id, plan.spec)
     return _finish(store, plan, calls, counts, stop_reason, stop_message, notes, flushes, started)
 
 

@@ -23,6 +23,7 @@ from core.jobs.writer import (
 )
 from core.models import LedgerEntry
 from core.models.failures import FailureClass
+from core.protocols import Protocol, build_protocol
 from core.store import Aggregate, Store
 from core.store.evaluations import EvaluationItemRow, JudgeScoreRow, MetricValueRow, QuizAnswerRow
 from core.store.generations import ModelCallRow
@@ -189,6 +190,18 @@ def compute_evaluation_aggregates(store: Store, run_id: str, *, spec: EvaluatorS
         return aggregate(rows)
     except ValueError as exc:
         raise JobError(f"cannot aggregate evaluation run {run_id}: {exc}") from None
+
+
+def store_evaluation_protocol(store: Store, run_id: str, spec: EvaluatorSpec) -> Protocol | None:
+    """Derive the run's protocol from the problems it evaluated and what its evaluator declares
+    (:meth:`~core.evaluation.base.Evaluator.protocol_part`) and store it with the run and its
+    aggregates; None (nothing stored) when it evaluated nothing yet."""
+    evaluated = store.evaluation_statuses(run_id)
+    if not evaluated:
+        return None
+    protocol = build_protocol(evaluated, evaluator_class(spec.name).protocol_part(spec))
+    store.set_run_protocol(run_id, protocol)
+    return protocol
 
 
 def store_evaluation_aggregates(store: Store, run_id: str, *, spec: EvaluatorSpec | None = None) -> list[Aggregate]:

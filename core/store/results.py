@@ -10,6 +10,8 @@ import pandas as pd
 import pyarrow as pa
 
 from core.metrics import METRICS
+from core.protocols import PAPER_PROTOCOL, merge_protocols
+from core.store.protocols import assign_run_protocol, run_protocols, stamp_aggregates
 from core.store.records import Aggregate, Run, utc_now
 from core.store.reported import ReportedResults
 
@@ -20,6 +22,9 @@ RUN_COLUMNS: tuple[str, ...] = (
 LEADERBOARD_RUN_COLUMNS: tuple[str, ...] = (
     "run_id", "name", "kind", "generator_kind", "access", "model", "provenance", "created_at",
 )
+LEADERBOARD_PROTOCOL_COLUMN = "protocol_id"
+LEADERBOARD_PROTOCOL_LABEL = "protocol"
+"""Leaderboard columns: the protocol of a row's numbers (core.protocols), its id and one-line label."""
 LEADERBOARD_SOURCE_COLUMN = "evaluated_by"
 """Leaderboard column after the run facts: the evaluation runs whose numbers a row shows."""
 EVALUATION_NAME_SEPARATOR = " · "
@@ -149,6 +154,7 @@ def _write_aggregates(cursor: duckdb.DuckDBPyConnection, rows: list[tuple[str, A
         )
     finally:
         cursor.unregister("incoming_aggregates")
+    stamp_aggregates(cursor, {run_id for run_id, _ in rows})
     return len(rows)
 
 
@@ -168,7 +174,7 @@ def aggregates(
 ) -> pd.DataFrame:
     columns = ", ".join(AGGREGATE_COLUMNS)
     return cursor.execute(
-        f"""SELECT {columns} FROM aggregates
+        f"""SELECT {columns}, protocol_id FROM aggregates
             WHERE (?::VARCHAR IS NULL OR run_id = ?) AND (?::VARCHAR IS NULL OR metric = ?)
               AND (?::VARCHAR IS NULL OR scope = ?)
             ORDER BY run_id, metric, scope, scope_value""",
@@ -269,6 +275,7 @@ def leaderboard(cursor: duckdb.DuckDBPyConnection, kind: str | None = None) -> p
     values = pd.concat(filled, ignore_index=True) if filled else own
     table = runs[list(LEADERBOARD_RUN_COLUMNS)].drop_duplicates("run_id").set_index("run_id", drop=False)
     table[LEADERBOARD_SOURCE_COLUMN] = _sources(cursor, table, values)
+    table[LEADERBOARD_PROTOCOL_COLUMN], table[LEADERBOARD_PROTOCOL_LABEL] = _row_protocols(cursor, table, values)
     present = set(values["metric"])
     metrics = [m for m in METRICS if m in present] + sorted(present - set(METRICS))
     extras: dict[str, pd.Series] = {}
@@ -282,11 +289,33 @@ def leaderboard(cursor: duckdb.DuckDBPyConnection, kind: str | None = None) -> p
             extras[f"{metric}_n"] = of_metric["n"].astype("Int64").reindex(table.index)
     for name, column in extras.items():
         table[name] = column
-    sort_by = ["rinv", "name"] if "rinv" in table.columns else ["name"]
-    ascending = [False, True] if "rinv" in table.columns else [True]
+    # Strict R_inv first, else the published scoring's (the paper's rows have only that one).
+    ranked_by = next((m for m in ("rinv", "perfect_image_rate") if m in table.columns), None)
+    sort_by = [ranked_by, "name"] if ranked_by else ["name"]
+    ascending = [False, True] if ranked_by else [True]
     return table.sort_values(sort_by, ascending=ascending, na_position="last", kind="stable").reset_index(
         drop=True
     )
+
+
+def _row_protocols(
+    cursor: duckdb.DuckDBPyConnection, table: pd.DataFrame, values: pd.DataFrame
+) -> tuple[list[str | None], list[str | None]]:
+    """Per row: the protocol of its numbers (id, label). A reported or evaluation run has its own; a
+    generation run has the protocols of the evaluation runs that supplied its numbers, merged
+    (core.protocols.merge_protocols); None when no number of the row has a protocol."""
+    sources: dict[str, set[str]] = {run_id: {run_id} for run_id in table["run_id"]}
+    for run_id, source in zip(values["run_id"], values["source_run_id"], strict=True):
+        if isinstance(source, str):
+            sources.setdefault(run_id, set()).add(source)
+    known = run_protocols(cursor, {source for group in sources.values() for source in group})
+    ids: list[str | None] = []
+    labels: list[str | None] = []
+    for run_id in table["run_id"]:
+        merged = merge_protocols(known[s] for s in sorted(sources.get(run_id, ())) if s in known)
+        ids.append(merged.protocol_id if merged is not None else None)
+        labels.append(merged.label if merged is not None else None)
+    return ids, labels
 
 
 def _sources(cursor: duckdb.DuckDBPyConnection, table: pd.DataFrame, values: pd.DataFrame) -> list[str | None]:
@@ -352,6 +381,8 @@ def upsert_reported(cursor: duckdb.DuckDBPyConnection, results: ReportedResults)
         for reported in results.runs
     ]
     upsert_runs(cursor, runs)
+    for run in runs:  # the paper's numbers were scored by the paper's protocol
+        assign_run_protocol(cursor, run.run_id, PAPER_PROTOCOL)
     new_aggregates = [
         (results.run_id(reported), Aggregate(metric=name, value=value))
         for reported in results.runs

@@ -15,12 +15,14 @@ import pandas as pd
 from core.files import write_text_atomically
 from core.problems.models import Problem
 from core.problems.selection import ProblemSelection, SelectionError
+from core.protocols import Protocol
 from core.store import analysis as analysis_sql
 from core.store import downstream as downstream_sql
 from core.store import evaluations as evaluation_sql
 from core.store import figure_views as figure_sql
 from core.store import generations as generation_sql
 from core.store import problems as problem_sql
+from core.store import protocols as protocol_sql
 from core.store import quiz_audits as quiz_audit_sql
 from core.store import results as result_sql
 from core.store import reviews as review_sql
@@ -315,7 +317,8 @@ class Store:
     def aggregates(
         self, *, run_id: str | None = None, metric: str | None = None, scope: str | None = None
     ) -> pd.DataFrame:
-        """Long form. Columns: run_id, metric, scope, scope_value, value, ci_low, ci_high, n, computed_at."""
+        """Long form. Columns: run_id, metric, scope, scope_value, value, ci_low, ci_high, n, computed_at,
+        protocol_id (the protocol of the run the number belongs to; None when the run has none)."""
         with self._reading() as cursor:
             return result_sql.aggregates(cursor, run_id=run_id, metric=metric, scope=scope)
 
@@ -327,6 +330,25 @@ class Store:
         """
         with self._writing() as transaction:
             return result_sql.upsert_reported(transaction.cursor, results)
+
+    def set_run_protocol(self, run_id: str, protocol: Protocol) -> bool:
+        """Store ``protocol`` (once per definition) as the run's and its aggregates' protocol;
+        False (and nothing written) when the run already had it."""
+        with self._writing() as transaction:
+            changed = protocol_sql.assign_run_protocol(transaction.cursor, run_id, protocol)
+            if not changed:
+                transaction.unchanged()
+            return changed
+
+    def protocols(self) -> pd.DataFrame:
+        """Every stored protocol (``core.store.protocols.PROTOCOL_COLUMNS``), oldest first."""
+        with self._reading() as cursor:
+            return protocol_sql.protocols(cursor)
+
+    def run_protocols(self, run_ids: Iterable[str] | None = None) -> dict[str, Protocol]:
+        """run_id -> its protocol, for the runs (of ``run_ids``, else all) that have one."""
+        with self._reading() as cursor:
+            return protocol_sql.run_protocols(cursor, run_ids)
 
     def leaderboard(self, kind: str | None = None) -> pd.DataFrame:
         """One row per run: run_id, name, kind, generator_kind, access, model, provenance,
