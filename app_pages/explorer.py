@@ -1,8 +1,11 @@
 """Explorer: browse the problems, or a generation run's figures, by subject, image type and source;
 open one to see it in full (the figure with its attempts, quiz answers, judge scores and facts)."""
 
+import dataclasses
+
 import streamlit as st
 
+from core.problems.selection import ProblemSelection
 from dashboard import data
 from dashboard.components.figure_view import figure_gallery, figure_picker, show_figure
 from dashboard.components.filters import choice_filter, paginator, search_box
@@ -31,15 +34,16 @@ with columns[2]:
     )
 with columns[3]:
     source = choice_filter("Source", facets.get("source", []), key="source", resets=["page"])
-problem_filters = {"subject": subject, "image_type": image_type, "source": source}
+problems = ProblemSelection(subject=subject, image_type=image_type, source=source)
 
 if run is None:
     search = search_box(key="q", placeholder="text in the question, or an id", resets=["page"])
     if not runs and facets.get("source"):
         st.caption(f"No generated figures yet: {figures.NO_RUN_HINT}.")
     results = st.container()
-    page = paginator(data.problem_page_count(**problem_filters, search=search), key="page")
-    listing = data.problem_page(**problem_filters, search=search, page=page)
+    searched = dataclasses.replace(problems, search=search)
+    page = paginator(data.problem_page_count(searched), key="page")
+    listing = data.problem_page(searched, page=page)
     with results:
         problem_listing(listing, empty_store=not facets.get("source"))
     st.divider()
@@ -56,7 +60,7 @@ with outcome_column:
 with error_column:
     error = choice_filter("Error class", figures.error_classes(run), key="error", resets=["page"],
                           help="Figures whose final outcome or any attempt met this error")
-figure_filters = {**problem_filters, "run": run, "outcome": outcome, "error": error}
+figure_filters = {"run": run, "problems": problems, "outcome": outcome, "error": error}
 results = st.container()
 page = paginator(figures.gallery_page_count(**figure_filters), key="page")
 gallery = figures.gallery_page(**figure_filters, page=page)

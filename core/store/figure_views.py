@@ -65,7 +65,7 @@ _OUTCOMES_SQL = f"""
                coalesce(c.n_quizzes, 0)::INTEGER AS n_quizzes,
                qr.run_id AS quiz_run_id, a.n_answered::INTEGER AS n_answered, a.n_correct::INTEGER AS n_correct,
                jr.run_id AS judge_run_id, d.judge_mean,
-               p.id_sort, p.id, list_position(?::VARCHAR[], g.run_id) AS run_order
+               p.id_sort, p.id, p.question, list_position(?::VARCHAR[], g.run_id) AS run_order
         FROM generations g
         LEFT JOIN problems p ON p.uid = g.problem_uid
         LEFT JOIN quiz_counts c ON c.problem_uid = g.problem_uid
@@ -91,13 +91,14 @@ def _outcome_query(
     subject: FilterValue,
     image_type: FilterValue,
     source: FilterValue,
+    search: str | None,
     status: str | None,
     quiz: str | None,
     error_class: str | None,
     uids: Sequence[str] | None,
 ) -> tuple[str, list[Any]]:
     runs = list(run_ids)
-    where, params = where_clause(subject=subject, image_type=image_type, source=source, uids=uids)
+    where, params = where_clause(subject=subject, image_type=image_type, source=source, search=search, uids=uids)
     conditions = [where.removeprefix("WHERE ")] if where else []
     if status is not None:
         conditions.append("p.status = ?")
@@ -125,6 +126,7 @@ def figure_outcomes(
     subject: FilterValue = None,
     image_type: FilterValue = None,
     source: FilterValue = None,
+    search: str | None = None,
     status: str | None = None,
     quiz: str | None = None,
     error_class: str | None = None,
@@ -135,7 +137,7 @@ def figure_outcomes(
     """One row per (generation run, figure) of ``run_ids``, filtered; problems in the store's
     order (source, then id naturally), runs in the order given. Columns: OUTCOME_COLUMNS."""
     sql, params = _outcome_query(
-        run_ids, subject=subject, image_type=image_type, source=source, status=status, quiz=quiz,
+        run_ids, subject=subject, image_type=image_type, source=source, search=search, status=status, quiz=quiz,
         error_class=error_class, uids=uids,
     )
     sql += " ORDER BY p.source, p.id_sort, p.id, p.problem_uid, p.run_order"
@@ -155,12 +157,13 @@ def count_figure_outcomes(
     subject: FilterValue = None,
     image_type: FilterValue = None,
     source: FilterValue = None,
+    search: str | None = None,
     status: str | None = None,
     quiz: str | None = None,
     error_class: str | None = None,
 ) -> int:
     sql, params = _outcome_query(
-        run_ids, subject=subject, image_type=image_type, source=source, status=status, quiz=quiz,
+        run_ids, subject=subject, image_type=image_type, source=source, search=search, status=status, quiz=quiz,
         error_class=error_class, uids=None,
     )
     (count,) = cursor.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0]

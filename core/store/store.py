@@ -710,6 +710,7 @@ class Store:
         subject: FilterValue = None,
         image_type: FilterValue = None,
         source: FilterValue = None,
+        search: str | None = None,
         status: str | None = None,
         quiz: str | None = None,
         error_class: str | None = None,
@@ -725,7 +726,8 @@ class Store:
         'failed', 'unanswered'), ``error_class`` (final or met in any attempt), ``uids``."""
         with self._reading() as cursor:
             return figure_sql.figure_outcomes(
-                cursor, run_ids, subject=subject, image_type=image_type, source=source, status=status,
+                cursor, run_ids, subject=subject, image_type=image_type, source=source, search=search,
+                status=status,
                 quiz=quiz, error_class=error_class, uids=uids, limit=limit, offset=offset,
             )
 
@@ -736,6 +738,7 @@ class Store:
         subject: FilterValue = None,
         image_type: FilterValue = None,
         source: FilterValue = None,
+        search: str | None = None,
         status: str | None = None,
         quiz: str | None = None,
         error_class: str | None = None,
@@ -743,7 +746,8 @@ class Store:
         """How many rows ``figure_outcomes`` gives for these filters (no paging)."""
         with self._reading() as cursor:
             return figure_sql.count_figure_outcomes(
-                cursor, run_ids, subject=subject, image_type=image_type, source=source, status=status,
+                cursor, run_ids, subject=subject, image_type=image_type, source=source, search=search,
+                status=status,
                 quiz=quiz, error_class=error_class,
             )
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.problems.markup import to_markdown
 from core.problems.models import Problem
+from core.problems.selection import ProblemSelection
 from dashboard.data import generate as data
 
 MODES = ("Paste", "Pick from the store", "Upload a file")
@@ -62,7 +63,7 @@ def _picked() -> Problem | None:
         format_func=lambda value: "All" if value is None else value,
     )
     search = columns[1].text_input("Search", key="pick_search", placeholder="text in the question, or an id")
-    uids = data.problem_options(subject, search)
+    uids = data.problem_options(ProblemSelection(subject=subject, search=search))
     if not uids:
         st.info("No stored problem matches. Run `scigen init` for the bundled sample, or paste a problem.")
         return None

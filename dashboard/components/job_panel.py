@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.problems.models import SOURCES
+from core.problems.selection import ProblemSelection
 from core.problems.taxonomy import ALL_IMAGE_TYPES, SUBJECTS
 from dashboard.charts.jobs import progress_text, state_badge
 from dashboard.data import jobs as data
@@ -19,7 +20,7 @@ def _pick(value: str) -> str | None:
     return None if value == ALL else value
 
 
-def _selection_widgets(prefix: str, default_limit: int) -> data.ProblemSelection:
+def _selection_widgets(prefix: str, default_limit: int) -> ProblemSelection:
     columns = st.columns(4)
     subject = columns[0].selectbox("Subject", [ALL, *SUBJECTS], key=f"{prefix}_subject")
     image_type = columns[1].selectbox("Image type", [ALL, *ALL_IMAGE_TYPES], key=f"{prefix}_type")

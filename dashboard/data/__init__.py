@@ -22,6 +22,7 @@ import streamlit as st
 from core.metrics import METRICS, MetricSpec
 from core.problems.markup import to_markdown
 from core.problems.models import Problem
+from core.problems.selection import ProblemSelection
 from core.problems.taxonomy import is_image_type, subject_of
 from core.workspace import PROJECT_ROOT, Workspace
 from dashboard.data.access import cache_key, open_store
@@ -329,46 +330,23 @@ def _problem_facets(home: str, version: str) -> dict[str, list[str]]:
 
 
 def problem_page_count(
-    *,
-    subject: str | None = None,
-    image_type: str | None = None,
-    source: str | None = None,
-    search: str | None = None,
-    page_size: int = PROBLEMS_PAGE_SIZE,
+    selection: ProblemSelection = ProblemSelection(), *, page_size: int = PROBLEMS_PAGE_SIZE
 ) -> int:
     """How many pages the filtered list has (at least 1)."""
-    return problem_page(
-        subject=subject, image_type=image_type, source=source, search=search, page_size=page_size
-    ).num_pages
+    return problem_page(selection, page_size=page_size).num_pages
 
 
 def problem_page(
-    *,
-    subject: str | None = None,
-    image_type: str | None = None,
-    source: str | None = None,
-    search: str | None = None,
-    page: int = 1,
-    page_size: int = PROBLEMS_PAGE_SIZE,
+    selection: ProblemSelection = ProblemSelection(), *, page: int = 1, page_size: int = PROBLEMS_PAGE_SIZE
 ) -> ProblemPage:
-    """One page of the filtered problem list; ``page`` is 1-based and clamped to what exists."""
-    return _problem_page(
-        *cache_key(), subject, image_type, source, (search or "").strip() or None, page, page_size
-    )
+    """One page of the problems the selection's filters (subject, image type, source, search)
+    keep; ``page`` is 1-based and clamped to what exists. Paging takes the place of ids and limit."""
+    return _problem_page(*cache_key(), selection, page, page_size)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _problem_page(
-    home: str,
-    version: str,
-    subject: str | None,
-    image_type: str | None,
-    source: str | None,
-    search: str | None,
-    page: int,
-    page_size: int,
-) -> ProblemPage:
-    filters = {"subject": subject, "image_type": image_type, "source": source, "search": search}
+def _problem_page(home: str, version: str, selection: ProblemSelection, page: int, page_size: int) -> ProblemPage:
+    filters = selection.filters
     db = open_store(home)
     total = db.count_problems(**filters)
     pages = page_count(total, page_size)

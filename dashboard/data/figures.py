@@ -22,6 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from core.metrics import METRICS
+from core.problems.selection import ProblemSelection
 from core.workspace import Workspace
 from dashboard.data import ProblemDetail, image_type_label, page_count, problem_detail_from
 from dashboard.data.access import cache_key, open_store
@@ -652,9 +653,7 @@ def _error_classes(home: str, version: str, run_id: str) -> dict[str, int]:
 def gallery_page_count(
     *,
     run: str,
-    subject: str | None = None,
-    image_type: str | None = None,
-    source: str | None = None,
+    problems: ProblemSelection = ProblemSelection(),
     outcome: str | None = None,
     error: str | None = None,
     page_size: int = GALLERY_PAGE_SIZE,
@@ -664,29 +663,28 @@ def gallery_page_count(
     if run_id is None:
         return 1
     status, quiz = OUTCOME_FILTERS.get(outcome or "", (None, None))
-    _, total, _ = _gallery_frame(*cache_key(), run_id, subject, image_type, source, status, quiz, error, 1, page_size)
+    _, total, _ = _gallery_frame(*cache_key(), run_id, problems, status, quiz, error, 1, page_size)
     return page_count(total, page_size)
 
 
 def gallery_page(
     *,
     run: str,
-    subject: str | None = None,
-    image_type: str | None = None,
-    source: str | None = None,
+    problems: ProblemSelection = ProblemSelection(),
     outcome: str | None = None,
     error: str | None = None,
     page: int = 1,
     page_size: int = GALLERY_PAGE_SIZE,
 ) -> GalleryPage:
-    """One page of the run's figures matching the filters, with thumbnails; ``page`` is 1-based
-    and clamped. An unknown run gives an empty page."""
+    """One page of the run's figures whose problems pass the selection's filters (subject, image
+    type, source, search; paging takes the place of ids and limit) and match ``outcome`` and
+    ``error``, with thumbnails; ``page`` is 1-based and clamped. An unknown run gives an empty page."""
     home, version = cache_key()
     run_id = generation_runs().get(run)
     if run_id is None:
         return GalleryPage(run, [], gallery_rows([], pd.DataFrame()), 0, 1, 1)
     status, quiz = OUTCOME_FILTERS.get(outcome or "", (None, None))
-    frame, total, page = _gallery_frame(home, version, run_id, subject, image_type, source, status, quiz, error, page, page_size)
+    frame, total, page = _gallery_frame(home, version, run_id, problems, status, quiz, error, page, page_size)
     tiles = gallery_tiles(frame)
     # Thumbnails are made outside the cache: a deleted thumbnail is simply made again.
     tiles = [_with_thumbnail(tile, home) for tile in tiles]
@@ -700,12 +698,11 @@ def _with_thumbnail(tile: GalleryTile, home: str) -> GalleryTile:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _gallery_frame(
-    home: str, version: str, run_id: str, subject: str | None, image_type: str | None, source: str | None,
+    home: str, version: str, run_id: str, problems: ProblemSelection,
     status: str | None, quiz: str | None, error: str | None, page: int, page_size: int,
 ) -> tuple[pd.DataFrame, int, int]:
     store = open_store(home)
-    filters = {"subject": subject, "image_type": image_type, "source": source, "status": status, "quiz": quiz,
-               "error_class": error}
+    filters = {**problems.filters, "status": status, "quiz": quiz, "error_class": error}
     total = store.count_figure_outcomes([run_id], **filters)
     page = min(max(1, page), page_count(total, page_size))
     frame = store.figure_outcomes([run_id], **filters, limit=page_size, offset=(page - 1) * page_size)

@@ -30,6 +30,7 @@ from core.models import ProfileError, load_profiles
 from core.models.profiles import PROVIDER_KEY_ENV, find_config_path
 from core.problems.importer import IMPORT_SUFFIXES, ImportFileError, parse_file, read_records
 from core.problems.models import Problem
+from core.problems.selection import ProblemSelection
 from core.problems.taxonomy import IMAGE_TYPES, SUBJECTS, Subject
 from core.workspace import PROJECT_ROOT, safe_name
 from dashboard.data.access import cache_key, open_store, store, workspace
@@ -201,14 +202,16 @@ def pasted_problem(question: str, subject: str, image_type: str | None) -> Probl
         raise WorkbenchError(str(exc).splitlines()[0]) from None
 
 
-def problem_options(subject: str | None = None, search: str | None = None) -> list[str]:
-    """Uids of stored problems to pick from (at most PICK_LIMIT, in store order)."""
-    return _problem_options(*cache_key(), subject, (search or "").strip() or None)
+def problem_options(selection: ProblemSelection = ProblemSelection()) -> list[str]:
+    """Uids of stored problems the selection's filters (subject, image type, source, search) keep,
+    to pick from: at most PICK_LIMIT (or the selection's limit), in store order."""
+    return _problem_options(*cache_key(), selection)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _problem_options(home: str, version: str, subject: str | None, search: str | None) -> list[str]:
-    frame = open_store(home).list_problems(subject=subject, search=search, limit=PICK_LIMIT)
+def _problem_options(home: str, version: str, selection: ProblemSelection) -> list[str]:
+    limit = min(selection.limit or PICK_LIMIT, PICK_LIMIT)
+    frame = open_store(home).list_problems(**selection.filters, limit=limit)
     return frame["uid"].tolist() if "uid" in frame else []
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from core.metrics import METRICS
 from core.problems.models import Problem, Quiz
+from core.problems.selection import ProblemSelection
 from core.store import Store
 from core.workspace import Workspace
 from dashboard import data
@@ -173,11 +174,11 @@ def test_problem_page_filters_and_paginates(seeded_home, seephys_uid):
     assert last.page == last.num_pages == data.problem_page_count()
     assert len(last.rows) == everything.total - (last.num_pages - 1) * data.PROBLEMS_PAGE_SIZE
 
-    physics = data.problem_page(subject="Physics", page_size=1000)
+    physics = data.problem_page(ProblemSelection(subject="Physics"), page_size=1000)
     assert 0 < physics.total < everything.total
     assert set(physics.rows["Subject"]) == {"Physics"}
     assert seephys_uid in set(physics.rows["UID"])  # untyped SeePhys items stay under Physics
-    assert data.problem_page(search="zzz-no-such-text").total == 0
+    assert data.problem_page(ProblemSelection(search="zzz-no-such-text")).total == 0
 
 
 def test_problem_facets_and_detail(seeded_home, seephys_uid):
@@ -190,7 +191,7 @@ def test_problem_facets_and_detail(seeded_home, seephys_uid):
 
 
 def test_cached_reads_see_writes_from_the_store(fresh_seeded_home):
-    before = data.problem_page(source="custom").total
+    before = data.problem_page(ProblemSelection(source="custom")).total
     extra = Problem(
         id="dashboard-cache-test",
         source="custom",
@@ -199,7 +200,7 @@ def test_cached_reads_see_writes_from_the_store(fresh_seeded_home):
         image_type="Biology - Genetics",
     )
     Store.open(Workspace.from_env(fresh_seeded_home)).upsert_problems([extra])
-    assert data.problem_page(source="custom").total == before + 1
+    assert data.problem_page(ProblemSelection(source="custom")).total == before + 1
     assert data.problem_detail(extra.uid) is not None
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from core.problems.selection import ProblemSelection
 from dashboard import thumbnails
 from dashboard.data import figures
 from tests.dashboard import figure_workspaces as fw
@@ -171,8 +172,10 @@ def test_gallery_pages_filters_and_thumbnails(figures_home) -> None:
     assert all(tile.passed is False for tile in quizzes_failed.tiles)
     assert figures.gallery_page(run=fw.GOLD_RUN, outcome="render failed").uids == [fw.SEEPHYS_UID]
     assert figures.gallery_page(run=fw.GOLD_RUN, error="no_reference").uids == [fw.SEEPHYS_UID]
-    physics = figures.gallery_page(run=fw.CARD_RUN, subject="Physics")
+    physics = figures.gallery_page(run=fw.CARD_RUN, problems=ProblemSelection(subject="Physics"))
     assert {tile.subject for tile in physics.tiles} == {"Physics"} and physics.total == 2
+    searched = figures.gallery_page(run=fw.GOLD_RUN, problems=ProblemSelection(search=fw.SEEPHYS_UID.split(":")[1]))
+    assert fw.SEEPHYS_UID in searched.uids and searched.total < first.total
     assert figures.gallery_page(run="no-such-run").total == 0
 
 
