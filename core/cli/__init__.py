@@ -27,6 +27,7 @@ VERB_MODULES: tuple[str, ...] = (
     "core.cli.report_cmd",  # report
     "core.cli.export_cmd",  # export
     "core.cli.review_cmd",  # review export, import, agreement
+    "core.cli.arena_cmd",  # arena (pairwise judgements, Bradley-Terry ratings)
     "core.cli.serve_cmd",  # serve (the dashboard; --viewer: read-only, for sharing)
 )
 

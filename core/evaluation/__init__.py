@@ -46,6 +46,7 @@ BUILTIN_EVALUATOR_MODULES: tuple[str, ...] = (
     "core.evaluation.figure_facts",
     "core.evaluation.reference_metrics",
     "core.evaluation.fid",
+    "core.evaluation.arena",
 )
 """The modules whose import registers the built-in evaluators."""
 

@@ -160,6 +160,13 @@ class Evaluator(ABC):
         return (str(model),) if model else ()
 
     @classmethod
+    def compared_runs(cls, spec: EvaluatorSpec) -> tuple[str, ...]:
+        """Other generation runs (names or ids) whose figures this evaluator compares with the run
+        it scores; the runner hands their figures over in ``ctx.extras["compared_figures"]``
+        (run -> problem uid -> FigureUnderTest). Default: none."""
+        return ()
+
+    @classmethod
     def run_label(cls, spec: EvaluatorSpec) -> str:
         """The evaluator part of an evaluation run's name: ``ocr``, ``vqa:<model>``."""
         models = cls.model_names(spec)

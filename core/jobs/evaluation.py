@@ -341,6 +341,11 @@ async def _score(
         context_extras.setdefault("references", references)
         if without:
             notes.append(f"{len(without)} problem(s) have no reference figure")
+    compared = type(plan.evaluator).compared_runs(plan.spec)
+    if compared:
+        context_extras.setdefault("compared_figures", {
+            name: figures_under_test(store, workspace, find_generation_run(store, name).run_id) for name in compared
+        })
     ctx = EvaluationContext(client=client, budget=plan.budget, use_cache=use_cache, extras=context_extras)
     run_id = plan.run.run_id
     store.start_evaluation_progress(

@@ -1,5 +1,6 @@
 """SQL for reviews: sessions (which items a sampling plan drew), reviewers' ratings per judge
-dimension and their verdicts per quiz, plus the machine scores agreement compares them with.
+dimension and their verdicts per quiz, plus the machine scores agreement compares them with and
+the outcomes of pairwise comparisons (the arena's judgements).
 
 Each function runs on a cursor the caller holds; callers go through the ``Store`` methods
 (``save_review_session``, ``save_review_marks``, ``review_ratings`` ...). A rating is keyed by
@@ -167,4 +168,20 @@ def select_quiz_answers(cursor: duckdb.DuckDBPyConnection, run_ids: Sequence[str
            WHERE e.kind = 'evaluation' AND e.parent_run_id IN (SELECT unnest(?::VARCHAR[]))
            ORDER BY run_id, q.problem_uid, q.answerer, q.quiz_index""",
         [list(run_ids)],
+    ).df()
+
+
+def select_pairwise(cursor: duckdb.DuckDBPyConnection, metric: str) -> pd.DataFrame:
+    """Every stored per-figure value of ``metric`` (a pairwise evaluator's outcome) with the
+    generation run it belongs to. Columns: run_a (generation run name), run_a_id, evaluation_run_id,
+    evaluation (its name), problem_uid, value, status, detail."""
+    return cursor.execute(
+        """SELECT g.name AS run_a, g.run_id AS run_a_id, e.run_id AS evaluation_run_id, e.name AS evaluation,
+                  m.problem_uid, m.value, m.status, m.detail
+           FROM metric_values m
+           JOIN runs e ON e.run_id = m.run_id AND e.kind = 'evaluation'
+           JOIN runs g ON g.run_id = e.parent_run_id
+           WHERE m.metric = ?
+           ORDER BY e.created_at, e.run_id, m.problem_uid""",
+        [metric],
     ).df()

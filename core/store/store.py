@@ -822,3 +822,9 @@ class Store:
         """Quiz answers of every evaluation run of the generation runs ``run_ids``."""
         with self._reading() as cursor:
             return review_sql.select_quiz_answers(cursor, run_ids)
+
+    def pairwise_outcomes(self, metric: str) -> pd.DataFrame:
+        """Per-figure values of a pairwise evaluator's ``metric`` with the generation run each
+        belongs to (see ``core.store.reviews.select_pairwise``)."""
+        with self._reading() as cursor:
+            return review_sql.select_pairwise(cursor, metric)
