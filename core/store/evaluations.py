@@ -27,8 +27,8 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.store import analysis as analysis_sql
-from core.store import generations as generation_sql
+import core.store.analysis as analysis_sql
+import core.store.generations as generation_sql
 from core.store.analysis import RunItems
 from core.store.generations import (
     _CALL_SCHEMA,

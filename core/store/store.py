@@ -12,21 +12,22 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+import core.store.analysis as analysis_sql
+import core.store.downstream as downstream_sql
+import core.store.evaluations as evaluation_sql
+import core.store.export_queries as export_sql
+import core.store.figure_views as figure_sql
+import core.store.generations as generation_sql
+import core.store.problems as problem_sql
+import core.store.protocols as protocol_sql
+import core.store.quiz_audits as quiz_audit_sql
+import core.store.results as result_sql
+import core.store.reviews as review_sql
+import core.store.schema as schema
 from core.files import write_text_atomically
 from core.problems.models import Problem
 from core.problems.selection import ProblemSelection, SelectionError
 from core.protocols import Protocol
-from core.store import analysis as analysis_sql
-from core.store import downstream as downstream_sql
-from core.store import evaluations as evaluation_sql
-from core.store import figure_views as figure_sql
-from core.store import generations as generation_sql
-from core.store import problems as problem_sql
-from core.store import protocols as protocol_sql
-from core.store import quiz_audits as quiz_audit_sql
-from core.store import results as result_sql
-from core.store import reviews as review_sql
-from core.store import schema
 from core.store.analysis import RunItems
 from core.store.connection import DEFAULT_LOCK_TIMEOUT_S, StoreError, attached
 from core.store.downstream import DownstreamImportCounts, DownstreamOutcome
@@ -689,17 +690,13 @@ class Store:
     def evaluation_sources(self, generation_run_id: str) -> pd.DataFrame:
         """Evaluation runs of a generation run, newest first, with their row counts. Columns: run_id,
         name, spec_name, created_at, items, quiz_answers, judge_scores, metric_values."""
-        from core.store import export_queries
-
         with self._reading() as cursor:
-            return export_queries.evaluation_sources(cursor, generation_run_id)
+            return export_sql.evaluation_sources(cursor, generation_run_id)
 
     def quiz_answer_counts(self) -> dict[str, int]:
         """Generation run_id -> quiz answers stored over all its evaluation runs (none: absent)."""
-        from core.store import export_queries
-
         with self._reading() as cursor:
-            return export_queries.quiz_answer_counts(cursor)
+            return export_sql.quiz_answer_counts(cursor)
 
     # figure pages: a generation run's figures with outcomes, one figure's scores ----------------
 
