@@ -207,13 +207,3 @@ def upsert_generations(cursor: duckdb.DuckDBPyConnection, rows: Sequence[QuizGen
 def select_generations(cursor: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     columns = ", ".join(_GENERATION_COLUMNS)
     return cursor.execute(f"SELECT {columns} FROM quiz_generations ORDER BY problem_uid").df()
-
-
-# Bridge for the one caller not yet moved to the facade (``core.jobs.evaluation``, being rewritten
-# elsewhere): delete both once it calls ``store.quiz_audits`` / ``store.flagged_quiz_keys``.
-def quiz_audits(store: Any, *, problem_uids: Iterable[str] | None = None) -> pd.DataFrame:
-    return store.quiz_audits(problem_uids=problem_uids)
-
-
-def flagged_quiz_keys(store: Any) -> set[tuple[str, int]]:
-    return store.flagged_quiz_keys()
