@@ -154,8 +154,10 @@ class FigureTexts:
         return [i for i, (start, end) in enumerate(self.offsets) if start < span[1] and span[0] < end]
 
     def describe(self, limit: int) -> str:
-        word = "OCR read" if self.source == "ocr" else "drawn texts"
-        text = " ".join(seen.text for seen in self.texts)
+        if self.source == "ocr":
+            word, text = "OCR read", " ".join(seen.text for seen in self.texts)
+        else:  # drawn strings may be mathtext: show them as rendered
+            word, text = "drawn texts", self.haystack
         return f'{word} "{text if len(text) <= limit else text[: limit - 1] + "…"}"'
 
 
