@@ -6,6 +6,9 @@
    the evaluator does for code-made figures: from the drawn texts of their figure facts, no OCR.
    The sample's quizzes draw the correct option's text and not the distractors'.
 3. The same gold figures read by OCR, as if they were imported pictures without facts.
+4. The text-card baseline on the sample (the question's given values and labels as plain text,
+   no diagram; ``core.generation.text_card``): drawn texts, and OCR. Quizzes it passes are quizzes
+   a figure passes without drawing anything.
 
 Per set: answer rate, precision when answering with its 95% Wilson interval (quizzes counted as
 independent trials), accuracy (abstain = wrong), R_inv, the abstention reasons, and the answers
@@ -184,7 +187,12 @@ def seephys_items(limit: int | None, cache: ReadingCache) -> list[Item]:
     return items
 
 
-def sample_renders(folder: Path, limit: int | None) -> tuple[list[tuple[Problem, Path | None, FigureFacts | None]], float]:
+Render = tuple[Problem, Path | None, FigureFacts | None]
+
+
+def sample_renders(folder: Path, limit: int | None, *, text_card: bool = False) -> tuple[list[Render], float]:
+    """The sample's gold scripts rendered (or, with ``text_card``, the text-card baseline's cards)."""
+    from core.generation.text_card import TEXT_CARD_DEFAULTS, card_content, card_script
     from core.problems.sample import load_sample
     from core.sandbox import render
 
@@ -193,10 +201,14 @@ def sample_renders(folder: Path, limit: int | None) -> tuple[list[tuple[Problem,
     renders = []
     start = time.perf_counter()
     for problem in problems:
-        result = render(problem.reference_code or "")
+        if text_card:
+            code = card_script(card_content(problem, TEXT_CARD_DEFAULTS["max_lines"]))
+            result = render(code, dpi=TEXT_CARD_DEFAULTS["dpi"])
+        else:
+            result = render(problem.reference_code or "")
         path = None
         if result.ok and result.png:
-            path = folder / f"{safe_name(problem.uid)}.png"
+            path = folder / f"{safe_name(problem.uid)}{'-card' if text_card else ''}.png"
             path.write_bytes(result.png)
         else:
             print(f"  render failed: {problem.uid}: {result.one_line()}", file=sys.stderr)
@@ -271,19 +283,20 @@ def main() -> int:
         print(f"SeePhys data not found at {SCIGENBENCH_DIR}; skipping", file=sys.stderr)
     if not args.skip_sample:
         with tempfile.TemporaryDirectory(prefix="ocr-bench-") as tmp:
-            renders, render_s = sample_renders(Path(tmp), args.limit)
-            drawn = [(problem, facts_texts(facts) if path else None, None) for problem, path, facts in renders]
-            summary = measure("bundled sample gold figures (drawn texts from figure facts, no OCR)", drawn)
-            summary["render_seconds"] = round(render_s, 1)
-            results.append(summary)
-            before = (cache.ocr_runs, cache.ocr_seconds, cache.cached_seconds)
-            read: list[Item] = []
-            for problem, path, _ in renders:
-                reading = cache.read(path) if path else None
-                read.append((problem, reading_texts(reading) if reading else None, reading))
-            summary = measure("bundled sample gold figures (OCR, as if imported without facts)", read)
-            _throughput(summary, cache, sum(path is not None for _, path, _ in renders), before)
-            results.append(summary)
+            for text_card, name in ((False, "bundled sample gold figures"), (True, "text-card baseline on the sample")):
+                renders, render_s = sample_renders(Path(tmp), args.limit, text_card=text_card)
+                drawn = [(problem, facts_texts(facts) if path else None, None) for problem, path, facts in renders]
+                summary = measure(f"{name} (drawn texts from figure facts, no OCR)", drawn)
+                summary["render_seconds"] = round(render_s, 1)
+                results.append(summary)
+                before = (cache.ocr_runs, cache.ocr_seconds, cache.cached_seconds)
+                read: list[Item] = []
+                for problem, path, _ in renders:
+                    reading = cache.read(path) if path else None
+                    read.append((problem, reading_texts(reading) if reading else None, reading))
+                summary = measure(f"{name} (OCR, as if imported without facts)", read)
+                _throughput(summary, cache, sum(path is not None for _, path, _ in renders), before)
+                results.append(summary)
     if args.json:
         print(json.dumps({"engine_load_s": round(load_s, 2), "results": results}, indent=2, ensure_ascii=False))
     else:
