@@ -223,7 +223,9 @@ def _pct(value: float | None) -> str:
 def _print(summary: dict) -> None:
     ci = summary["precision_ci95"]
     print(f"== {summary['label']}")
-    print(f"  images {summary['images']}, quizzes {summary['quizzes']}, missing images {summary['missing_images']}")
+    print(
+        f"  images {summary['images']}, quizzes {summary['quizzes']}, missing images {summary['missing_images']}"
+    )
     print(f"  answer rate          {_pct(summary['answer_rate'])}  ({summary['answered']} answered)")
     print(
         f"  precision answering  {_pct(summary['precision'])}"
@@ -264,7 +266,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N problems of each set")
     parser.add_argument("--skip-sample", action="store_true", help="skip rendering the bundled sample")
-    parser.add_argument("--fresh", action="store_true", help="run OCR again instead of reading the disk cache")
+    parser.add_argument(
+        "--fresh", action="store_true", help="run OCR again instead of reading the disk cache"
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
 
@@ -283,9 +287,14 @@ def main() -> int:
         print(f"SeePhys data not found at {SCIGENBENCH_DIR}; skipping", file=sys.stderr)
     if not args.skip_sample:
         with tempfile.TemporaryDirectory(prefix="ocr-bench-") as tmp:
-            for text_card, name in ((False, "bundled sample gold figures"), (True, "text-card baseline on the sample")):
+            for text_card, name in (
+                (False, "bundled sample gold figures"),
+                (True, "text-card baseline on the sample"),
+            ):
                 renders, render_s = sample_renders(Path(tmp), args.limit, text_card=text_card)
-                drawn = [(problem, facts_texts(facts) if path else None, None) for problem, path, facts in renders]
+                drawn = [
+                    (problem, facts_texts(facts) if path else None, None) for problem, path, facts in renders
+                ]
                 summary = measure(f"{name} (drawn texts from figure facts, no OCR)", drawn)
                 summary["render_seconds"] = round(render_s, 1)
                 results.append(summary)
@@ -298,7 +307,9 @@ def main() -> int:
                 _throughput(summary, cache, sum(path is not None for _, path, _ in renders), before)
                 results.append(summary)
     if args.json:
-        print(json.dumps({"engine_load_s": round(load_s, 2), "results": results}, indent=2, ensure_ascii=False))
+        print(
+            json.dumps({"engine_load_s": round(load_s, 2), "results": results}, indent=2, ensure_ascii=False)
+        )
     else:
         print(f"OCR engine load: {load_s:.2f} s")
         for summary in results:

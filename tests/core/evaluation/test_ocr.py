@@ -23,7 +23,6 @@ from core.evaluation.base import (  # noqa: E402
     QuizAnswer,
     create_evaluator,
 )
-from core.metrics import metric  # noqa: E402
 from core.evaluation.ocr import (  # noqa: E402
     MISSING_IMAGE,
     OcrEvaluator,
@@ -40,6 +39,7 @@ from core.evaluation.text_match import (  # noqa: E402
     quantity_spans,
     unit_after,
 )
+from core.metrics import metric  # noqa: E402
 from core.problems import Problem, Quiz  # noqa: E402
 from core.sandbox.models import FigureFacts, TextBox  # noqa: E402
 
@@ -279,10 +279,16 @@ def test_unit_rule_looks_back_only_within_one_text() -> None:
 # --- abstention rules on crafted texts (quiz_evidence) ---------------------------------------
 
 
-def _ocr_texts(*lines: tuple[str, float] | tuple[str, float, tuple[float, float, float, float]]) -> FigureTexts:
+def _ocr_texts(
+    *lines: tuple[str, float] | tuple[str, float, tuple[float, float, float, float]],
+) -> FigureTexts:
     """OCR lines (text, confidence[, box]); without a box, lines are stacked 30 px apart."""
     boxed = [
-        (line[0], line[1], line[2] if len(line) == 3 else (10.0, 30.0 * i, 10.0 + 12 * len(line[0]), 30.0 * i + 20))
+        (
+            line[0],
+            line[1],
+            line[2] if len(line) == 3 else (10.0, 30.0 * i, 10.0 + 12 * len(line[0]), 30.0 * i + 20),
+        )
         for i, line in enumerate(lines)
     ]
     return FigureTexts.from_ocr(boxed, 0.5)
@@ -290,10 +296,14 @@ def _ocr_texts(*lines: tuple[str, float] | tuple[str, float, tuple[float, float,
 
 def _drawn_texts(*texts: tuple[str, str]) -> FigureTexts:
     boxes = [
-        TextBox(text=text, x0=0, y0=20 * i, x1=50, y1=20 * i + 15, font_size_pt=10, font_size_px=14, role=role)
+        TextBox(
+            text=text, x0=0, y0=20 * i, x1=50, y1=20 * i + 15, font_size_pt=10, font_size_px=14, role=role
+        )
         for i, (text, role) in enumerate(texts)
     ]
-    return FigureTexts.from_facts(FigureFacts(width_px=400, height_px=300, dpi=100, axes_count=1, texts=boxes))
+    return FigureTexts.from_facts(
+        FigureFacts(width_px=400, height_px=300, dpi=100, axes_count=1, texts=boxes)
+    )
 
 
 def _decide(options: dict[str, str], figure: FigureTexts, question: str = "") -> Decision:
@@ -302,7 +312,9 @@ def _decide(options: dict[str, str], figure: FigureTexts, question: str = "") ->
 
 
 def test_answers_a_single_clear_reading() -> None:
-    decision = _decide({"A": "2 cm", "B": "9.8 cm", "C": "640 cm"}, _ocr_texts(("piston", 0.99), ("9.8 cm", 0.96)))
+    decision = _decide(
+        {"A": "2 cm", "B": "9.8 cm", "C": "640 cm"}, _ocr_texts(("piston", 0.99), ("9.8 cm", 0.96))
+    )
     assert (decision.chosen, decision.reason) == ("B", "one")
 
 
@@ -362,7 +374,8 @@ def test_fragment_of_another_option_makes_ocr_abstain(
     [
         [("2cm", 0.98), ("AB = 12 cm", 0.97)],  # a value fully read with its unit is no fragment
         [("2cm", 0.98), ("Fig. 1.1", 0.97)],  # nor is a caption's number
-        [("2cm", 0.98), ("H2O", 0.97), ("the piston", 0.97)],  # nor a digit inside a formula, or a function word
+        # nor a digit inside a formula, or a function word
+        [("2cm", 0.98), ("H2O", 0.97), ("the piston", 0.97)],
     ],
 )
 def test_what_is_not_a_fragment(lines: list[tuple[str, float]]) -> None:
@@ -421,7 +434,9 @@ def test_one_occurrence_never_answers_two_quizzes() -> None:
     assert decisions[2].chosen == "A"
 
 
-def test_code_made_figure_is_answered_from_its_drawn_texts_without_ocr(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_code_made_figure_is_answered_from_its_drawn_texts_without_ocr(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     def no_ocr(*_: object, **__: object) -> None:
         raise AssertionError("OCR must not run when figure facts hold texts")
 
@@ -431,13 +446,19 @@ def test_code_made_figure_is_answered_from_its_drawn_texts_without_ocr(monkeypat
         height_px=300,
         dpi=100,
         axes_count=1,
-        texts=[TextBox(text=r"$m = 5.0\,\mathrm{kg}$", x0=0, y0=0, x1=80, y1=20, font_size_pt=10, font_size_px=14)],
+        texts=[
+            TextBox(
+                text=r"$m = 5.0\,\mathrm{kg}$", x0=0, y0=0, x1=80, y1=20, font_size_pt=10, font_size_px=14
+            )
+        ],
     )
     problem = _problem(_quiz("B", A="2.5 kg", B="5.0 kg"), _quiz("A", A="7 cm", B="9 cm"))
     figure = FigureUnderTest(
         run_id="r1", problem_uid=problem.uid, status="ok", image_path=Path("/nonexistent.png"), facts=facts
     )
-    output = asyncio.run(create_evaluator(EvaluatorSpec.create("ocr")).evaluate(problem, figure, EvaluationContext()))
+    output = asyncio.run(
+        create_evaluator(EvaluatorSpec.create("ocr")).evaluate(problem, figure, EvaluationContext())
+    )
     assert [(a.parsed_key, a.abstained) for a in output.quiz_answers] == [("B", False), (None, True)]
     assert output.quiz_answers[1].raw_reply.startswith('none: drawn texts "m = 5.0')
 
@@ -460,7 +481,9 @@ def test_sample_gold_figures_are_answered_from_figure_facts() -> None:
         answers.extend(answer_problem(problem, None, facts=result.facts))
     summary = summarise_answers(answers)
     assert summary.quizzes >= 150
-    assert summary.precision == pytest.approx(100.0), [a.raw_reply for a in answers if a.parsed_key and not a.correct]
+    assert summary.precision == pytest.approx(100.0), [
+        a.raw_reply for a in answers if a.parsed_key and not a.correct
+    ]
     assert summary.answer_rate >= 90.0
 
 
