@@ -1,6 +1,7 @@
-"""Leaderboard: every run with its metrics, reported (paper) and measured runs marked apart.
+"""Leaderboard: the runs of one protocol ranked, reported (paper) and measured rows marked apart;
+runs of other protocols listed below, never ranked with them.
 
-URL: ?results=&kind=&groups=&subject=&type=&source=&sort= (see dashboard/components/results.py).
+URL: ?protocol=&results=&kind=&groups=&subject=&type=&source=&sort= (see dashboard/components/results.py).
 """
 
 import streamlit as st
@@ -17,6 +18,8 @@ options = data.leaderboard_options()
 query = leaderboard_filters(options)
 board = data.leaderboard(query)
 
+if board.protocol_label:
+    st.caption(f"Ranked within one protocol: **{board.protocol_label}**")
 for note in board.notes:
     st.caption(f"ⓘ {note}")
 if board.table.empty:
@@ -33,7 +36,7 @@ provenance = (
 )
 ties = (
     f" Green: the tie group on {board.tie.metric and board.view.specs[board.tie.metric].label} "
-    "(measured runs not separable from the best)."
+    "(runs of this protocol not separable from the best)."
     if board.tie is not None
     else ""
 )
@@ -53,3 +56,8 @@ if rank_by:
         key="bar_csv",
         label="Download chart data (CSV)",
     )
+
+if not board.apart.empty:
+    st.subheader("Other protocols (not ranked with the above)")
+    data_table(draw.apart_styler(board.apart), column_config=draw.apart_column_config(board.apart),
+               hide_index=True, key="leaderboard_apart")

@@ -93,3 +93,17 @@ def measured_home(_measured_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     """SCIGEN_HOME pointing at a seeded workspace with measured runs (read-only)."""
     monkeypatch.setenv("SCIGEN_HOME", str(_measured_home))
     return _measured_home
+
+
+@pytest.fixture(scope="session")
+def _protocol_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.dashboard import protocol_workspaces
+
+    return protocol_workspaces.make_protocol_workspace(tmp_path_factory.mktemp("protocol-home")).home
+
+
+@pytest.fixture
+def protocol_home(_protocol_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """SCIGEN_HOME pointing at a workspace with runs of three protocols (read-only)."""
+    monkeypatch.setenv("SCIGEN_HOME", str(_protocol_home))
+    return _protocol_home

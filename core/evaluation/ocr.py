@@ -1,21 +1,31 @@
-"""The ``ocr`` quiz answerer: reads a figure with RapidOCR and answers a quiz when exactly one
-option's text is written in it; otherwise it abstains. No model, no network.
+"""The ``ocr`` quiz answerer: answers a quiz when the figure's texts prove exactly one option, and
+abstains otherwise. No model, no network. It aims at being right when it answers, not at
+answering often.
 
-How a quiz is answered (matching and normalisation rules: :mod:`core.evaluation.text_match`):
+Where the texts come from:
 
-* the figure is OCR'd once (engine loaded lazily once per process; readings cached per image path,
-  modification time and size, so several quizzes and repeated evaluations of one image cost one
-  OCR pass);
-* the lines read (confidence >= ``min_score``, default 0.5) are joined with spaces in reading order;
-  a figure caption (``Fig. 4.13``, ``习题7-31图``) stays, but only an option naming the caption
-  (``Fig. 4.13``) may match inside it, never a bare number (``4.13``, ``7.1``);
-* exactly one option found -> that option (``parsed_key``); none or several -> abstained
-  (``parsed_key`` None, ``abstained`` True, counted wrong);
-* no image (failed figure, missing or unreadable file) -> every quiz wrong with error_class
-  ``missing_image``, not abstained, so answer rates can be read with or without those images.
+* a code-made figure with figure facts that hold texts (``FigureUnderTest.facts``): the exact
+  strings it drew, with their roles; no OCR is run;
+* any other image: RapidOCR's lines (engine loaded lazily once per process; readings cached per
+  image path, modification time and size, so several quizzes and repeated evaluations of one image
+  cost one OCR pass). Lines with confidence >= ``min_score`` (default 0.5) are matched.
+
+How a quiz is decided (matching and normalisation: :mod:`core.evaluation.text_match`; the
+abstention rules, with the reasons recorded: :mod:`core.evaluation.quiz_evidence`): exactly one
+option found with usable evidence -> that option (``parsed_key``); otherwise abstained
+(``parsed_key`` None, ``abstained`` True, counted wrong): no option or several found, a number
+only in axis ticks, captions or with a unit the quiz does not ask about, and, for OCR, weak
+readings, one-character options, options nested in the chosen one, fragments of other options,
+low-confidence look-alikes of an option; across the quizzes of a problem, one occurrence never
+answers two quizzes.
+
+No image (failed figure, missing or unreadable file) -> every quiz wrong with error_class
+``missing_image``, not abstained, so answer rates can be read with or without those images.
 
 ``raw_reply`` is compact: ``one: B="5.0 kg" in "...m = 5.0 kg..."`` when answering,
-``none: OCR read "..."`` or ``several A,C: OCR read "..."`` when abstaining.
+``none: OCR read "..."``, ``several A,C: OCR read "..."`` or
+``fragment B: "cm" may be part of A="1 cm"; OCR read "..."`` when abstaining (``drawn texts``
+instead of ``OCR read`` when figure facts were used).
 
 The evaluator also writes per-figure ``ocr_answer_rate`` and ``ocr_precision`` (%). Run-level
 numbers should be pooled over quizzes with :func:`summarise_answers` (answer rate, precision when
@@ -46,9 +56,10 @@ from core.evaluation.base import (
     QuizAnswer,
     register_evaluator,
 )
-from core.evaluation.text_match import OptionMatch, find_option, matchable
+from core.evaluation.quiz_evidence import Decision, FigureTexts, decide_quizzes
 from core.metrics import Aggregate
 from core.problems import Problem, Quiz
+from core.sandbox.models import FigureFacts
 
 ANSWERER = "ocr"
 POOLED_METRICS = ("ocr_answer_rate", "ocr_precision")
@@ -175,30 +186,48 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _raw_reply(quiz: Quiz, match: OptionMatch, text: str) -> str:
-    if match.chosen is not None:
-        start, end = match.spans[match.chosen][0]
-        haystack = matchable(text, ocr=True)
-        left, right = max(0, start - 30), min(len(haystack), end + 30)
-        context = ("…" if left else "") + haystack[left:right] + ("…" if right < len(haystack) else "")
-        return f'{match.reason}: {match.chosen}="{quiz.options[match.chosen]}" in "{context}"'
-    found = f" {','.join(match.found)}" if match.found else ""
-    return f'{match.reason}{found}: OCR read "{_clip(text, RAW_TEXT_CHARS)}"'
+def _raw_reply(quiz: Quiz, decision: Decision, figure: FigureTexts) -> str:
+    found = f" {','.join(decision.found)}" if decision.found else ""
+    if decision.chosen is None:
+        detail = f" {decision.detail};" if decision.detail else ""
+        return f"{decision.reason}{found}:{detail} {figure.describe(RAW_TEXT_CHARS)}"
+    start, end = decision.span or (0, 0)
+    haystack = figure.haystack
+    left, right = max(0, start - 30), min(len(haystack), end + 30)
+    context = ("…" if left else "") + haystack[left:right] + ("…" if right < len(haystack) else "")
+    return f'{decision.reason}: {decision.chosen}="{quiz.options[decision.chosen]}" in "{context}"'
 
 
-def answer_quiz(problem_uid: str, index: int, quiz: Quiz, text: str) -> QuizAnswer:
-    """Answer one quiz from the text read in its figure (abstain unless exactly one option is found)."""
-    match = find_option(quiz.options, text, ocr=True)
-    return QuizAnswer(
-        problem_uid=problem_uid,
-        quiz_index=index,
-        answerer=ANSWERER,
-        presented_keys=list(quiz.options),
-        raw_reply=_raw_reply(quiz, match, text),
-        parsed_key=match.chosen,
-        correct=match.chosen is not None and match.chosen == quiz.correct_option,
-        abstained=match.chosen is None,
-    )
+def answer_quizzes(problem_uid: str, quizzes: Sequence[Quiz], figure: FigureTexts) -> list[QuizAnswer]:
+    """Answer every quiz of one problem from its figure's texts (abstaining unless the evidence
+    singles out one option)."""
+    decisions = decide_quizzes([(quiz.question, quiz.options) for quiz in quizzes], figure)
+    return [
+        QuizAnswer(
+            problem_uid=problem_uid,
+            quiz_index=index,
+            answerer=ANSWERER,
+            presented_keys=list(quiz.options),
+            raw_reply=_raw_reply(quiz, decision, figure),
+            parsed_key=decision.chosen,
+            correct=decision.chosen is not None and decision.chosen == quiz.correct_option,
+            abstained=decision.chosen is None,
+        )
+        for index, (quiz, decision) in enumerate(zip(quizzes, decisions, strict=True))
+    ]
+
+
+def reading_texts(reading: OcrReading, min_score: float = DEFAULT_MIN_SCORE) -> FigureTexts:
+    """The texts of an OCR reading, as the decision rules take them."""
+    return FigureTexts.from_ocr([(line.text, line.score, line.box) for line in reading.lines], min_score)
+
+
+def facts_texts(facts: FigureFacts | None) -> FigureTexts | None:
+    """The drawn texts of a code-made figure, or None when there are none to use (then OCR reads
+    the pixels)."""
+    if facts is None or not facts.texts:
+        return None
+    return FigureTexts.from_facts(facts)
 
 
 def unanswered(problem_uid: str, quizzes: Sequence[Quiz], error_class: str, reason: str) -> list[QuizAnswer]:
@@ -220,10 +249,17 @@ def unanswered(problem_uid: str, quizzes: Sequence[Quiz], error_class: str, reas
 
 
 def answer_problem(
-    problem: Problem, image_path: str | Path | None, *, min_score: float = DEFAULT_MIN_SCORE
+    problem: Problem,
+    image_path: str | Path | None,
+    *,
+    min_score: float = DEFAULT_MIN_SCORE,
+    facts: FigureFacts | None = None,
 ) -> list[QuizAnswer]:
-    """OCR the image once and answer every quiz of the problem (synchronous; used by the evaluator
-    and the bench)."""
+    """Answer every quiz of the problem from the figure's drawn texts when ``facts`` hold texts,
+    else from one OCR pass over the image (synchronous; used by the evaluator and the bench)."""
+    drawn = facts_texts(facts)
+    if drawn is not None:
+        return answer_quizzes(problem.uid, problem.quizzes, drawn)
     if image_path is None:
         return unanswered(problem.uid, problem.quizzes, MISSING_IMAGE, "no image")
     try:
@@ -232,8 +268,7 @@ def answer_problem(
         return unanswered(problem.uid, problem.quizzes, MISSING_IMAGE, str(exc))
     except Exception as exc:  # an engine failure is recorded, never raised
         return unanswered(problem.uid, problem.quizzes, OCR_ERROR, f"{type(exc).__name__}: {exc}")
-    text = reading.text(min_score)
-    return [answer_quiz(problem.uid, index, quiz, text) for index, quiz in enumerate(problem.quizzes)]
+    return answer_quizzes(problem.uid, problem.quizzes, reading_texts(reading, min_score))
 
 
 def _figure_metrics(problem_uid: str, answers: Sequence[QuizAnswer], failed: str | None) -> list[MetricValue]:
@@ -291,7 +326,8 @@ def pooled_answer_aggregates(rows: EvaluationRows) -> list[Aggregate]:
 
 @register_evaluator
 class OcrEvaluator(FigureEvaluator):
-    """Answers quizzes by OCR (params: ``min_score``, the OCR confidence a line needs, default 0.5)."""
+    """Answers quizzes from a figure's drawn texts (figure facts) or, without them, by OCR (params:
+    ``min_score``, the OCR confidence a line needs to be matched, default 0.5)."""
 
     name = "ocr"
     label = "quizzes answered offline by reading the figure's text (abstains when unsure)"
@@ -310,7 +346,9 @@ class OcrEvaluator(FigureEvaluator):
         if not problem.quizzes:
             return EvaluationOutput(notes=[f"{problem.uid}: no quizzes to answer"])
         min_score = float(self.spec.param("min_score", DEFAULT_MIN_SCORE))
-        if figure.status != "ok" or figure.image_path is None:
+        if figure.status == "ok" and facts_texts(figure.facts) is not None:
+            answers = answer_problem(problem, figure.image_path, facts=figure.facts)
+        elif figure.status != "ok" or figure.image_path is None:
             reason = (
                 f"figure failed ({figure.error_class or 'no image'})"
                 if figure.status != "ok"

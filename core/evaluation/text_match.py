@@ -55,7 +55,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 # --- mathtext / LaTeX -> plain text -------------------------------------------------------------
@@ -346,16 +347,25 @@ _NUMBER_BEFORE = re.compile(r"\d\s*$")
 
 
 def option_spans(
-    option: str, text: str, *, case_sensitive: bool = False, glue_allowed: bool = False
+    option: str,
+    text: str,
+    *,
+    case_sensitive: bool = False,
+    glue_allowed: bool = False,
+    starts: Sequence[int] = (),
 ) -> list[tuple[int, int]]:
-    """Where a matchable option occurs in a matchable text (boundary and unit rules applied)."""
+    """Where a matchable option occurs in a matchable text (boundary and unit rules applied).
+
+    ``starts``: where each separate text begins when ``text`` joins several (sorted); the unit rule
+    then looks back only within the text holding the occurrence."""
     pattern = option_pattern(option, case_sensitive=case_sensitive, glue_allowed=glue_allowed)
     if pattern is None:
         return []
     symbol = len(option) == 1 and option.isalpha()
     spans = []
     for match in pattern.finditer(text):
-        if symbol and _NUMBER_BEFORE.search(text[: match.start()]):
+        begin = starts[bisect_right(starts, match.start()) - 1] if starts else 0
+        if symbol and _NUMBER_BEFORE.search(text[begin : match.start()]):
             continue  # "5 m": a unit after a number, not the symbol m
         spans.append(match.span())
     return spans
@@ -395,11 +405,44 @@ def find_option(options: Mapping[str, str], text: str, *, ocr: bool = True) -> O
     are normalised here with the same flags (option texts also from LaTeX to plain text).
     """
     haystack = matchable(text, ocr=ocr)
-    # Options may be written in LaTeX ("$v_0$", "z = \\sqrt{x^2+y^2}"); the figure shows it rendered.
-    needles = {key: matchable(value, mathtext=True, ocr=ocr) for key, value in options.items()}
-    captions = [m.span() for m in CAPTION.finditer(haystack)] if ocr else []
+    needles = option_needles(options, ocr=ocr)
+    counted = locate_options(needles, haystack, ocr=ocr, skip_captions=ocr)
+    found = tuple(key for key in options if key in counted)
+    spans_out = {key: tuple(counted[key]) for key in found}
+    if len(found) == 1:
+        return OptionMatch(found, found[0], spans_out, "one")
+    if not found:
+        return OptionMatch(found, None, spans_out, "none")
+    exact = exact_case_keys(needles, haystack, counted, ocr=ocr)
+    if len(exact) == 1:
+        return OptionMatch(found, exact[0], spans_out, "exact_case")
+    return OptionMatch(found, None, spans_out, "several")
+
+
+def option_needles(options: Mapping[str, str], *, ocr: bool) -> dict[str, str]:
+    """Each option in matchable form (options may be written in LaTeX, ``$v_0$``; figures show it
+    rendered)."""
+    return {key: matchable(value, mathtext=True, ocr=ocr) for key, value in options.items()}
+
+
+def locate_options(
+    needles: Mapping[str, str],
+    haystack: str,
+    *,
+    ocr: bool,
+    skip_captions: bool,
+    starts: Sequence[int] = (),
+) -> dict[str, list[tuple[int, int]]]:
+    """Counted occurrences of each matchable option in a matchable text: boundary rules, caption
+    rule (``skip_captions``) and longest-wins applied. Options not found are left out. ``starts``:
+    as for :func:`option_spans`."""
+    captions = [m.span() for m in CAPTION.finditer(haystack)] if skip_captions else []
     spans = {
-        key: [s for s in option_spans(needle, haystack, glue_allowed=ocr) if not _inside_caption(s, captions)]
+        key: [
+            s
+            for s in option_spans(needle, haystack, glue_allowed=ocr, starts=starts)
+            if not _inside_caption(s, captions)
+        ]
         for key, needle in needles.items()
     }
     counted: dict[str, list[tuple[int, int]]] = {}
@@ -413,23 +456,21 @@ def find_option(options: Mapping[str, str], text: str, *, ocr: bool = True) -> O
         kept = [s for s in key_spans if not any(o[0] <= s[0] and s[1] <= o[1] for o in longer)]
         if kept:
             counted[key] = kept
-    found = tuple(key for key in options if key in counted)
-    spans_out = {key: tuple(counted[key]) for key in found}
-    if len(found) == 1:
-        return OptionMatch(found, found[0], spans_out, "one")
-    if not found:
-        return OptionMatch(found, None, spans_out, "none")
-    exact = [
+    return counted
+
+
+def exact_case_keys(
+    needles: Mapping[str, str], haystack: str, counted: Mapping[str, list[tuple[int, int]]], *, ocr: bool
+) -> list[str]:
+    """The found options that also occur with their exact case (``m`` vs ``M``)."""
+    return [
         key
-        for key in found
+        for key in counted
         if any(
             span in counted[key]
             for span in option_spans(needles[key], haystack, case_sensitive=True, glue_allowed=ocr)
         )
     ]
-    if len(exact) == 1:
-        return OptionMatch(found, exact[0], spans_out, "exact_case")
-    return OptionMatch(found, None, spans_out, "several")
 
 
 # --- numbers with units -------------------------------------------------------------------------
@@ -594,3 +635,23 @@ def unit_in_texts(unit: str, texts: Iterable[str]) -> bool:
 
 def _canonical_unit_text(text: str) -> str:
     return re.sub(r"\s*([/.^])\s*", r"\1", normalise(text, mathtext=True)).replace("^", "")
+
+
+_UNIT_AHEAD = re.compile(r"\s*(?:" + _UNIT + r")(?![^\W_])")
+_BARE_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+")
+
+
+def is_bare_number(text: str) -> bool:
+    """Whether a matchable text is one number and nothing else (``9.8``, ``-3``, ``2,700``)."""
+    return _BARE_NUMBER.fullmatch(text.strip()) is not None
+
+
+def unit_after(text: str, end: int) -> str | None:
+    """The unit token (``cm``, ``m/s``, ``°C``, ``%``) starting at ``end`` of a matchable text, if any."""
+    match = _UNIT_AHEAD.match(text, end)
+    return match.group(0).strip() if match else None
+
+
+def quantity_spans(text: str) -> list[tuple[int, int]]:
+    """Where a text writes a number together with its unit (``12 cm``, ``4.0 uC``, ``106 N/C``)."""
+    return [match.span() for match in _QUANTITY.finditer(text) if match.group("unit")]

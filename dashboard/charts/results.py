@@ -22,6 +22,9 @@ from dashboard.data import MEASURED_LABEL, REPORTED_LABEL, metric_header
 from dashboard.data.results import (
     EVALUATED_BY_COLUMN,
     N_COLUMN,
+    PAPER_COLUMN,
+    PROTOCOL_COLUMN,
+    RANK_COLUMN,
     TIE_COLUMN,
     CorrelationView,
     DomainGrid,
@@ -90,8 +93,9 @@ def results_column_config(board: ResultsLeaderboard) -> dict[str, object]:
             help="95% bootstrap interval clustered by problem (measured runs; the paper gives none)"
         )
     config[TIE_COLUMN] = st.column_config.TextColumn(
-        help=f"Measured runs not separable from the best on the ranking metric. {TIE_RULE} "
-        "Here: by the stored 95% intervals."
+        help=f"Runs of this protocol not separable from the best on the ranking metric. {TIE_RULE} "
+        "Here: by the stored 95% intervals; a published number has none and is read as exact (two "
+        "published numbers are never judged against each other)."
     )
     config[N_COLUMN] = st.column_config.NumberColumn(
         help="Items behind the ranking metric: images (R_inv), quizzes (accuracy) or figures with a value"
@@ -100,7 +104,34 @@ def results_column_config(board: ResultsLeaderboard) -> dict[str, object]:
         help="The evaluation runs whose numbers a measured row shows"
     )
     config["Access"] = st.column_config.TextColumn(help="open or closed model weights, when known")
+    config[RANK_COLUMN] = st.column_config.NumberColumn(
+        help="Place on the ranking metric among the rows of the chosen protocol only (equal values share a place)"
+    )
+    config[PAPER_COLUMN] = st.column_config.TextColumn(
+        help="A measured run whose protocol (problem set, quiz set, answerer, judges, missing-image rule) "
+        "is the paper's, so its numbers compare with the reported rows"
+    )
     return config
+
+
+def apart_column_config(table: pd.DataFrame) -> dict[str, object]:
+    """Tooltips of the other protocols' table: the metrics' meaning, and why it is not ranked."""
+    config: dict[str, object] = {
+        PROTOCOL_COLUMN: st.column_config.TextColumn(
+            help="What these numbers were measured under; rows of different protocols are not comparable"
+        )
+    }
+    for spec in METRICS.values():
+        header = metric_header(spec)
+        if header in table.columns:
+            config[header] = st.column_config.NumberColumn(help=f"{spec.label}: {spec.description}")
+    return config
+
+
+def apart_styler(table: pd.DataFrame) -> Styler:
+    """Numbers formatted like the leaderboard's, with no shading and no ranking."""
+    metrics = [metric_header(spec) for spec in METRICS.values() if metric_header(spec) in table.columns]
+    return table.style.format(format_number, subset=metrics, na_rep="—")
 
 
 # --------------------------------------------------------------------------- domains

@@ -57,7 +57,7 @@ def multi_choice_pills(label: str, options: Sequence[str], *, key: str, help: st
 
 
 def named_choice(
-    label: str, choices: Mapping[str, str], *, key: str, default: str | None = None
+    label: str, choices: Mapping[str, str], *, key: str, default: str | None = None, help: str | None = None
 ) -> str | None:
     """Choose among ``{name: display label}``; returns the name.
 
@@ -69,7 +69,7 @@ def named_choice(
     names = list(choices)
     labels = [choices[name] for name in names]
     index = names.index(default) if default in choices else 0
-    chosen = st.selectbox(label, labels, index=index, key=key, bind="query-params")
+    chosen = st.selectbox(label, labels, index=index, key=key, bind="query-params", help=help)
     return names[labels.index(chosen)]
 
 

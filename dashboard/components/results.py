@@ -49,6 +49,7 @@ def leaderboard_filters(options: data.LeaderboardOptions) -> data.LeaderboardQue
         source = choice_filter("Source", options.sources, key="source", help="Runs whose figures include it")
     with bottom[3]:
         sort = named_choice("Rank by", options.metric_labels, key="sort", default="rinv")
+    protocol = protocol_picker(options.protocols)
     group_names = {label: name for name, label in options.groups.items()}
     return data.LeaderboardQuery(
         results=tuple(results),
@@ -58,7 +59,18 @@ def leaderboard_filters(options: data.LeaderboardOptions) -> data.LeaderboardQue
         source=source,
         groups=tuple(group_names[g] for g in groups),
         sort_metric=sort,
+        protocol=protocol,
     )
+
+
+def protocol_picker(protocols: dict[str, str], *, key: str = "protocol") -> str | None:
+    """Which protocol's runs are ranked (URL: ``protocol``); the first choice (the paper's, when
+    present) is the default. Rows of other protocols are shown apart, never ranked with these."""
+    return named_choice(
+        "Protocol", protocols, key=key,
+        help="Numbers are ranked only against numbers measured the same way: problem set, quiz set, "
+        "answerer, judges and missing-image rule",
+    ) if protocols else None
 
 
 def csv_download(frame: pd.DataFrame, file_name: str, *, key: str, label: str = "Download CSV") -> None:

@@ -24,6 +24,7 @@ import streamlit as st
 from core.evaluation.correlation import MIN_RUNS, Correlation, CorrelationError, correlate
 from core.evaluation.stats import UNTYPED_IMAGE_TYPE, TieGroup, tie_group
 from core.metrics import JUDGE_DIMENSIONS, METRICS, MetricSpec
+from core.protocols import PAPER_PROTOCOL
 from core.problems.models import split_uid
 from core.problems.taxonomy import ALL_IMAGE_TYPES, SUBJECTS, Subject, is_image_type, subject_of
 from dashboard.data import (
@@ -56,6 +57,14 @@ GROUP_LABELS: dict[str, str] = {
 SCOPE_LABELS: dict[str, str] = {"subject": "Subject", "image_type": "Image type"}
 INFO_COLUMNS: tuple[str, ...] = ("Model", "Results", "Kind", "Access")
 TIE_COLUMN = "Tie group"
+RANK_COLUMN = "Rank"
+PROTOCOL_COLUMN = "Protocol"
+PAPER_COLUMN = "vs paper"
+COMPARABLE = "comparable to the paper"
+NO_PROTOCOL = "none"
+NO_PROTOCOL_LABEL = "no protocol recorded"
+RANKING_DEFAULTS: tuple[str, ...] = ("rinv", "perfect_image_rate")
+"""What a leaderboard ranks by when the asked metric has no number under the chosen protocol."""
 N_COLUMN = "n"
 EVALUATED_BY_COLUMN = "Evaluated by"
 EXPLORER_URL_PATH = "explorer"
@@ -95,6 +104,40 @@ def _with_run_columns(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.assign(results=results, label=run_labels(runs["name"].astype(str).tolist(), results))
 
 
+def protocol_ids(runs: pd.DataFrame) -> pd.Series:
+    """The protocol id of each leaderboard row (:data:`NO_PROTOCOL` when it has none)."""
+    if "protocol_id" not in runs.columns:
+        return pd.Series(NO_PROTOCOL, index=runs.index, dtype=object)
+    return runs["protocol_id"].astype(object).where(runs["protocol_id"].notna(), NO_PROTOCOL)
+
+
+def protocol_choices(runs: pd.DataFrame) -> dict[str, str]:
+    """Protocol id -> a distinct label with its run count, for the protocol pickers: the paper's
+    protocol first, then by number of runs (rows without a protocol last)."""
+    runs = _with_run_columns(runs)
+    if runs.empty:
+        return {}
+    ids = protocol_ids(runs)
+    names = runs["protocol"] if "protocol" in runs.columns else pd.Series(None, index=runs.index)
+    label_of = {pid: (NO_PROTOCOL_LABEL if pid == NO_PROTOCOL else str(name))
+                for pid, name in zip(ids, names, strict=True)}
+    counts = ids.value_counts()
+    order = sorted(counts.index, key=lambda p: (p != PAPER_PROTOCOL.protocol_id, p == NO_PROTOCOL, -counts[p], p))
+    labels = {p: f"{label_of[p]} · {counts[p]} run{'s' if counts[p] != 1 else ''}" for p in order}
+    repeated = Counter(labels.values())
+    return {p: label if repeated[label] == 1 else f"{label} [{p}]" for p, label in labels.items()}
+
+
+def within_protocol(runs: pd.DataFrame, protocol: str | None) -> tuple[str | None, pd.DataFrame, pd.DataFrame]:
+    """(chosen protocol id, rows of that protocol, rows of the others). ``protocol`` None or
+    unknown picks the default: the first of :func:`protocol_choices`."""
+    runs = _with_run_columns(runs)
+    choices = protocol_choices(runs)
+    chosen = protocol if protocol in choices else next(iter(choices), None)
+    same = (protocol_ids(runs) == chosen).to_numpy()
+    return chosen, runs[same], runs[~same]
+
+
 def metrics_present(runs: pd.DataFrame) -> list[str]:
     """Declared metrics with at least one value among ``runs``, in declaration order."""
     return [name for name in METRICS if name in runs.columns and runs[name].notna().any()]
@@ -125,6 +168,8 @@ class LeaderboardQuery:
     source: str | None = None
     groups: tuple[str, ...] = ()
     sort_metric: str | None = "rinv"
+    protocol: str | None = None
+    """The protocol whose rows are ranked (an id); None: the default (the paper's when present)."""
 
     @property
     def scope(self) -> tuple[str, str] | None:
@@ -150,6 +195,8 @@ class LeaderboardOptions:
     metric_labels: dict[str, str]
     """Metric -> label of every metric with a value (sort choices; the URL holds the label)."""
     total_runs: int
+    protocols: dict[str, str] = field(default_factory=dict)
+    """Protocol id -> label (see :func:`protocol_choices`); the first is the default."""
 
 
 def leaderboard_options_from(runs: pd.DataFrame, facets: Mapping[str, Sequence[str]]) -> LeaderboardOptions:
@@ -164,6 +211,7 @@ def leaderboard_options_from(runs: pd.DataFrame, facets: Mapping[str, Sequence[s
         groups={g: group_label(g) for g in dict.fromkeys(METRICS[m].group for m in group_order(present))},
         metric_labels={m: METRICS[m].label for m in present},
         total_runs=len(runs),
+        protocols=protocol_choices(runs),
     )
 
 
@@ -181,6 +229,16 @@ class ResultsLeaderboard:
     """What to do next when ``table`` is empty."""
     group_of: dict[str, str] = field(default_factory=dict)
     """Metric column header -> its group's label."""
+    protocol: str | None = None
+    """The protocol id whose rows ``table`` ranks."""
+    protocol_label: str = ""
+    apart: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Rows of the other protocols (after the same filters), unranked, with a Protocol column."""
+    apart_ids: tuple[str, ...] = ()
+    """The protocol ids of ``apart``'s rows, in the pickers' order."""
+
+    def apart_protocols(self) -> list[str]:
+        return list(self.apart_ids)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -194,7 +252,9 @@ def scoped_runs(runs: pd.DataFrame, scoped: pd.DataFrame, scope_value: str) -> p
     (pass@k, cost, FID/KID) have no per-scope value and drop out; runs with no number in the
     scope drop out too.
     """
-    info = [c for c in runs.columns if c in (*LEADERBOARD_RUN_COLUMNS, "evaluated_by", "results", "label")]
+    info = [c for c in runs.columns if c in (
+        *LEADERBOARD_RUN_COLUMNS, "evaluated_by", "results", "label", "protocol_id", "protocol",
+    )]
     part = scoped[scoped["scope_value"] == scope_value] if not scoped.empty else scoped
     part = part[part["run_id"].isin(set(runs["run_id"]))] if not part.empty else part
     table = runs[info].set_index("run_id", drop=False)
@@ -230,11 +290,15 @@ def results_leaderboard(
     """
     runs = _with_run_columns(runs)
     total = len(runs)
+    choices = protocol_choices(runs)
+    protocol, runs, apart = within_protocol(runs, query.protocol)
     overall_metrics = metrics_present(runs)
     if query.results:
         runs = runs[runs["results"].isin(query.results)]
+        apart = apart[apart["results"].isin(query.results)]
     if query.kinds:
         runs = runs[runs["generator_kind"].isin(query.kinds)]
+        apart = apart[apart["generator_kind"].isin(query.kinds)]
     notes: list[str] = []
     narrowing = [f"source {query.source}"] if query.source else []
     if query.scope:
@@ -263,8 +327,10 @@ def results_leaderboard(
                 f"Numbers for {_scope_words(query.scope)}; kept per run only (not shown here): "
                 f"{', '.join(kept_per_run)}."
             )
-    base = leaderboard_view(runs, sort_metric=query.sort_metric)
+    sort_metric = ranking_metric(runs, query.sort_metric)
+    base = leaderboard_view(runs, sort_metric=sort_metric)
     view, group_of = _grouped(base, runs, query)
+    _add_rank_and_paper_columns(view, base, runs)
     tie = _tie_group(runs, base.sort_metric) if base.sort_metric else None
     if tie is not None:
         status = {entry.run: entry.status for entry in tie.entries}
@@ -277,7 +343,57 @@ def results_leaderboard(
         ):
             position += 1
         view.table.insert(position, TIE_COLUMN, tie_text)
-    return ResultsLeaderboard(view, tie, notes, _empty_message(total, query), group_of)
+    label = choices.get(protocol, "") if protocol else ""
+    apart = apart if not query.scope else apart.iloc[0:0]
+    present_apart = set(protocol_ids(apart))
+    return ResultsLeaderboard(
+        view, tie, notes, _empty_message(total, query), group_of, protocol, label,
+        _apart_table(apart, choices), tuple(p for p in choices if p in present_apart),
+    )
+
+
+def ranking_metric(runs: pd.DataFrame, asked: str | None) -> str | None:
+    """What the rows are ranked by: ``asked`` when they have it, except that an R_inv variant
+    gives way to the other variant when more rows have that one (the paper's rows have only the
+    published scoring's); else the first R_inv variant present, else the first metric present."""
+    present = metrics_present(runs)
+    if asked in RANKING_DEFAULTS:
+        counts = {m: int(runs[m].notna().sum()) if m in runs.columns else 0 for m in RANKING_DEFAULTS}
+        best = max(RANKING_DEFAULTS, key=lambda m: (counts[m], m == asked))
+        return best if counts[best] else next(iter(present), None)
+    if asked in present:
+        return asked
+    return next((m for m in (*RANKING_DEFAULTS, *present) if m in present), None)
+
+
+def _add_rank_and_paper_columns(view: LeaderboardView, base: LeaderboardView, runs: pd.DataFrame) -> None:
+    """Rank (1 = best on the sort metric; equal values share a rank) first, and after the info
+    columns whether a measured row's protocol is the paper's."""
+    table = view.table
+    if base.sort_metric:
+        values = table[base.metric_headers[base.sort_metric]]
+        ascending = not METRICS[base.sort_metric].higher_is_better
+        table.insert(0, RANK_COLUMN, values.rank(method="min", ascending=ascending).astype("Int64"))
+    by_id = runs.set_index("run_id", drop=False) if not runs.empty else runs
+    marks = [
+        COMPARABLE if by_id.at[run_id, "results"] == MEASURED_LABEL
+        and by_id.at[run_id, "protocol_id"] == PAPER_PROTOCOL.protocol_id else ""
+        for run_id in view.run_ids
+    ] if "protocol_id" in by_id.columns else [""] * len(table)
+    if any(marks):
+        table.insert(list(table.columns).index("Results") + 1, PAPER_COLUMN, marks)
+
+
+def _apart_table(runs: pd.DataFrame, choices: Mapping[str, str]) -> pd.DataFrame:
+    """Rows of other protocols: protocol, model, results and their metrics, never ranked."""
+    if runs.empty:
+        return pd.DataFrame()
+    view = leaderboard_view(runs, sort_metric=None)
+    labels = [choices.get(p, p) for p in protocol_ids(runs).reindex(runs.index)]
+    order = dict(zip(runs["run_id"], labels, strict=True))
+    table = view.table.assign(**{PROTOCOL_COLUMN: [order[r] for r in view.run_ids]})
+    columns = [PROTOCOL_COLUMN, *[c for c in table.columns if c != PROTOCOL_COLUMN]]
+    return table[columns].sort_values([PROTOCOL_COLUMN, "Model"], kind="stable").reset_index(drop=True)
 
 
 def _grouped(
@@ -321,21 +437,37 @@ def _count(value: object) -> object:
 
 
 def _tie_group(runs: pd.DataFrame, metric: str) -> TieGroup | None:
-    """The tie group of the measured rows on ``metric`` by their stored 95% intervals."""
-    measured = (
-        runs[(runs["results"] == MEASURED_LABEL) & runs[metric].notna()] if metric in runs else runs.iloc[0:0]
-    )
-    if measured.empty:
+    """The tie group on ``metric`` of the rows of one protocol by their 95% intervals.
+
+    A published number comes without an interval: it is read as exact, so a measured row whose
+    interval contains it ties with it (and is separable when it does not); two published numbers
+    are never judged against each other (undecided)."""
+    rows = runs[runs[metric].notna()] if metric in runs else runs.iloc[0:0]
+    if rows.empty:
         return None
+    published = (rows["results"] == REPORTED_LABEL).to_numpy()
+    values = rows[metric].astype(float)
+    low = rows.get(f"{metric}_ci_low", pd.Series(np.nan, index=rows.index)).astype(float)
+    high = rows.get(f"{metric}_ci_high", pd.Series(np.nan, index=rows.index)).astype(float)
     frame = pd.DataFrame(
         {
-            "run": measured["run_id"].astype(str),
-            "value": measured[metric].astype(float),
-            "ci_low": measured.get(f"{metric}_ci_low"),
-            "ci_high": measured.get(f"{metric}_ci_high"),
+            "run": rows["run_id"].astype(str),
+            "value": values,
+            "ci_low": low.where(~published, values),
+            "ci_high": high.where(~published, values),
         }
     )
     group = tie_group(frame, metric)
+    reported = set(rows.loc[published, "run_id"].astype(str))
+    if group.best in reported:
+        entries = [
+            entry.model_copy(update={"status": "undecided", "method": None})
+            if entry.run in reported and entry.status != "best" else entry
+            for entry in group.entries
+        ]
+        members = [e.run for e in entries if e.status in ("best", "tied")]
+        decided = any(e.method is not None for e in entries)
+        group = group.model_copy(update={"entries": entries, "members": members if decided else []})
     return group if group.members else None
 
 

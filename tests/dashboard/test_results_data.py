@@ -11,11 +11,15 @@ import pytest
 from scipy import stats
 
 from core.metrics import METRICS
+from core.protocols import PAPER_PROTOCOL
 from core.store import Store
 from core.workspace import REPORTED_DIR, Workspace
 from dashboard.data import results as data
+from tests.dashboard.protocol_workspaces import IMPORTED_RUNS, OFFLINE_RUN
 
 LeaderboardQuery = data.LeaderboardQuery
+MEASURED = data.NO_PROTOCOL
+"""The fixture's measured runs were stored without a protocol: they form one protocol group."""
 
 
 @pytest.fixture
@@ -60,17 +64,29 @@ def test_group_order_keeps_a_group_together_in_declaration_order():
 # --------------------------------------------------------------------------- leaderboard
 
 
-def test_leaderboard_marks_measured_and_reported_and_shades_the_tie_group(board_runs):
+def test_the_default_protocol_is_the_papers_and_other_protocols_are_listed_apart(board_runs):
     board = data.results_leaderboard(board_runs)
+    assert board.protocol == PAPER_PROTOCOL.protocol_id
+    assert set(board.table["Results"]) == {"reported"} and len(board.table) == 11
+    assert board.table["Model"].iloc[0] == "Gemini-3-Pro-ImgCoder"  # the paper's R_inv (perfect image rate)
+    assert board.table[data.RANK_COLUMN].tolist() == list(range(1, 12))
+    # the measured runs (no protocol recorded) are not ranked with the paper's rows
+    assert set(board.apart["Model"]) == {"gold", "coder", "pixel", "cards"}
+    assert data.RANK_COLUMN not in board.apart.columns and data.TIE_COLUMN not in board.apart.columns
+    assert set(board.apart[data.PROTOCOL_COLUMN]) == {"no protocol recorded · 4 runs"}
+
+
+def test_leaderboard_marks_measured_and_shades_the_tie_group_within_a_protocol(board_runs):
+    board = data.results_leaderboard(board_runs, LeaderboardQuery(protocol=MEASURED))
     table = board.table
-    assert list(table["Model"][:2]) == ["gold", "coder"]  # R_inv 85, 80 beat the paper's best 77.87
+    assert list(table["Model"]) == ["gold", "coder", "pixel", "cards"]
+    assert table[data.RANK_COLUMN].tolist() == [1, 2, 3, 4]
     assert column(board, "Results")["gold"] == "measured"
-    assert column(board, "Results")["Gemini-3-Pro-ImgCoder"] == "reported"
+    assert "Gemini-3-Pro-ImgCoder" in set(board.apart["Model"])  # another protocol: apart
     # gold [75, 95] and coder [70, 90] overlap; pixel [20, 40] and cards [0, 20] do not.
     assert board.tie is not None and board.tie.members == ["gen-gold", "gen-coder"]
     ties = column(board, data.TIE_COLUMN)
     assert (ties["gold"], ties["coder"], ties["pixel"], ties["cards"]) == ("best", "tied", "", "")
-    assert ties["Gemini-3-Pro-ImgCoder"] == ""  # reported runs have no intervals: no part in ties
     assert column(board, "R_inv % ↑ CI")["gold"] == "75.00–95.00"
     assert column(board, data.N_COLUMN)["gold"] == 7 and table[data.N_COLUMN].dtype == "Int64"
     assert column(board, data.EVALUATED_BY_COLUMN)["gold"] == "ocr, judge:j, fid"
@@ -82,24 +98,25 @@ def test_leaderboard_marks_measured_and_reported_and_shades_the_tie_group(board_
 
 
 def test_results_and_kind_filters(board_runs):
-    measured = data.results_leaderboard(board_runs, LeaderboardQuery(results=("measured",)))
+    measured = data.results_leaderboard(board_runs, LeaderboardQuery(results=("measured",), protocol=MEASURED))
     assert set(measured.table["Model"]) == {"gold", "coder", "pixel", "cards"}
     reported = data.results_leaderboard(board_runs, LeaderboardQuery(results=("reported",)))
-    assert len(reported.table) == 11 and reported.tie is None
+    assert len(reported.table) == 11 and reported.tie is None and reported.apart.empty
     assert data.TIE_COLUMN not in reported.table.columns
     code = data.results_leaderboard(board_runs, LeaderboardQuery(kinds=("code",)))
-    assert set(code.table["Kind"]) == {"code"} and "coder" in set(code.table["Model"])
+    assert set(code.table["Kind"]) == {"code"} and "coder" in set(code.apart["Model"])
 
 
 def test_subject_filter_uses_per_subject_numbers_and_says_reported_runs_are_hidden(board_runs, store):
-    query = LeaderboardQuery(subject="Physics")
+    query = LeaderboardQuery(subject="Physics", protocol=MEASURED)
     board = data.results_leaderboard(board_runs, query, scoped=store.scoped_metrics(scope="subject"))
     rinv = column(board, "R_inv % ↑")
     assert rinv == {"gold": 80.0, "coder": 60.0, "pixel": 33.33}  # cards has no Physics figure
     assert column(board, data.N_COLUMN) == {"gold": 5, "coder": 5, "pixel": 6}
     assert column(board, "R_inv % ↑ CI")["gold"] == "72.00–88.00"
-    assert "11 reported runs hidden" in board.notes[0] and "subject Physics" in board.notes[0]
-    assert "FID" in board.notes[1] and "pass@1" in board.notes[1]  # kept per run only
+    assert "FID" in board.notes[0] and "pass@1" in board.notes[0]  # kept per run only
+    paper = data.results_leaderboard(board_runs, LeaderboardQuery(subject="Physics"), scoped=store.scoped_metrics())
+    assert "11 reported runs hidden" in paper.notes[0] and "subject Physics" in paper.notes[0]
     assert "FID ↓" not in board.table.columns
     # Per subject, coder's interval [52, 68] no longer reaches gold's [72, 88].
     assert column(board, data.TIE_COLUMN) == {"gold": "best", "coder": "", "pixel": ""}
@@ -108,30 +125,34 @@ def test_subject_filter_uses_per_subject_numbers_and_says_reported_runs_are_hidd
 def test_image_type_filter_wins_over_subject_and_reaches_the_untyped_bucket(board_runs, store):
     scoped = store.scoped_metrics(scope="image_type")
     board = data.results_leaderboard(
-        board_runs, LeaderboardQuery(subject="Physics", image_type="Physics - Circuit"), scoped=scoped
+        board_runs, LeaderboardQuery(subject="Physics", image_type="Physics - Circuit", protocol=MEASURED),
+        scoped=scoped,
     )
     assert column(board, "R_inv % ↑") == {"gold": 100.0, "coder": 100.0, "pixel": 50.0}
-    untyped = data.results_leaderboard(board_runs, LeaderboardQuery(image_type="(untyped)"), scoped=scoped)
+    untyped = data.results_leaderboard(
+        board_runs, LeaderboardQuery(image_type="(untyped)", protocol=MEASURED), scoped=scoped
+    )
     assert list(untyped.table["Model"]) == ["pixel"]
 
 
 def test_source_filter_keeps_runs_with_figures_from_that_source(board_runs):
     sources = {"gen-gold": {"custom"}, "gen-coder": {"custom"}, "gen-pixel": {"custom", "seephys"}}
-    board = data.results_leaderboard(board_runs, LeaderboardQuery(source="seephys"), run_sources=sources)
+    board = data.results_leaderboard(
+        board_runs, LeaderboardQuery(source="seephys", protocol=MEASURED), run_sources=sources
+    )
     assert list(board.table["Model"]) == ["pixel"]
     assert any("whole selection" in note for note in board.notes)
-    assert any("11 reported runs hidden" in note for note in board.notes)
 
 
 def test_metric_groups_narrow_the_columns_but_keep_the_ranking_metric(board_runs):
-    board = data.results_leaderboard(board_runs, LeaderboardQuery(groups=("judge",), sort_metric="rinv"))
+    board = data.results_leaderboard(board_runs, LeaderboardQuery(groups=("judge",), sort_metric="rinv", protocol=MEASURED))
     metric_columns = list(board.view.metric_headers.values())
     assert metric_columns == ["R_inv % ↑", "C&F ↑", "L&P ↑", "R&O ↑", "SP ↑", "E&R ↑"]
     assert "FID ↓" not in board.table.columns and "Quiz accuracy % ↑" not in board.table.columns
 
 
 def test_ranking_by_a_lower_is_better_metric(board_runs):
-    board = data.results_leaderboard(board_runs, LeaderboardQuery(sort_metric="fid"))
+    board = data.results_leaderboard(board_runs, LeaderboardQuery(sort_metric="fid", protocol=MEASURED))
     assert board.table["Model"].iloc[0] == "gold"  # FID 20, the lowest
     assert board.tie is None  # FID has no intervals: nothing decided, no tie group
 
@@ -162,7 +183,7 @@ def test_sources_of_uids():
 
 
 def test_cached_leaderboard_reads_sources_from_the_figure_records(measured_home):
-    board = data.leaderboard(LeaderboardQuery(source="seephys"))
+    board = data.leaderboard(LeaderboardQuery(source="seephys", protocol=MEASURED))
     assert list(board.table["Model"]) == ["pixel"]
     options = data.leaderboard_options()
     assert "seephys" in options.sources and "Physics" in options.subjects
@@ -263,18 +284,18 @@ def test_judge_radar_keeps_the_chosen_order_and_at_most_six(board_runs):
 
 def test_reported_fid_does_not_predict_correctness_as_in_the_paper():
     frame = reported_frame()
-    view = data.correlation_view(frame, "fid", "rinv", "reported")
-    pearson = stats.pearsonr(frame["fid"], frame["rinv"])  # the reference implementation
-    spearman = stats.spearmanr(frame["fid"], frame["rinv"])
+    view = data.correlation_view(frame, "fid", "perfect_image_rate", "reported")
+    pearson = stats.pearsonr(frame["fid"], frame["perfect_image_rate"])  # the reference implementation
+    spearman = stats.spearmanr(frame["fid"], frame["perfect_image_rate"])
     assert view.correlation is not None and view.correlation.n == 11
     assert view.correlation.pearson_r == pytest.approx(pearson.statistic)
     assert view.correlation.pearson_p == pytest.approx(pearson.pvalue)
     assert view.correlation.spearman_r == pytest.approx(spearman.statistic)
     assert f"r = {pearson.statistic:.2f} (p = {pearson.pvalue:.2f})" in view.caption
-    assert "FID does not predict correctness (R_inv)" in view.caption
-    fit = stats.linregress(frame["fid"], frame["rinv"])
+    assert "FID does not predict correctness (Perfect image rate)" in view.caption
+    fit = stats.linregress(frame["fid"], frame["perfect_image_rate"])
     assert view.fit == pytest.approx((fit.slope, fit.intercept))
-    assert list(view.points.columns) == ["Run", "Results", "Kind", "FID ↓", "R_inv % ↑"]
+    assert list(view.points.columns) == ["Run", "Results", "Kind", "FID ↓", "R_inv (paper) % ↑"]
 
 
 def test_a_significant_correlation_reads_with_each_metrics_direction():
@@ -305,9 +326,9 @@ def test_too_few_runs_say_why_and_what_to_do(board_runs):
 def test_measured_runs_are_never_mixed_with_reported_unless_asked(board_runs):
     measured = data.correlation_view(board_runs, "fid", "rinv", "measured")
     assert set(measured.points["Results"]) == {"measured"} and len(measured.points) == 4
-    everything = data.correlation_view(board_runs, "fid", "rinv", "all")
-    assert len(everything.points) == 15
-    assert "Across 15 runs" in everything.caption
+    everything = data.correlation_view(board_runs, "fid", "judge_cf", "all")
+    assert len(everything.points) == 14  # one measured run has no judge score
+    assert "Across 14 runs" in everything.caption
     assert data.correlation_metrics(board_runs, "measured")["pass_at_1"] == "pass@1"
     assert "pass_at_1" not in data.correlation_metrics(board_runs, "reported")
     with pytest.raises(KeyError, match="unknown metric"):
@@ -317,3 +338,39 @@ def test_measured_runs_are_never_mixed_with_reported_unless_asked(board_runs):
 def test_every_metric_a_results_page_offers_is_declared(board_runs):
     options = data.leaderboard_options_from(board_runs, {})
     assert set(options.metric_labels) <= set(METRICS)
+
+
+# --------------------------------------------------------------------------- protocols
+
+
+def test_runs_of_two_protocols_never_share_a_rank_or_a_tie_group(protocol_home):
+    runs = Store.open(Workspace.from_env(protocol_home)).leaderboard()
+    paper = data.results_leaderboard(runs)
+    assert paper.protocol == PAPER_PROTOCOL.protocol_id
+    # the paper's rows and the runs imported from the official code are ranked together ...
+    assert set(IMPORTED_RUNS) <= set(paper.table["Model"]) and len(paper.table) == 13
+    assert paper.table[data.RANK_COLUMN].notna().all()
+    assert column(paper, data.PAPER_COLUMN) == {
+        **{name: "" for name in paper.table["Model"] if name not in IMPORTED_RUNS},
+        **{name: data.COMPARABLE for name in IMPORTED_RUNS},
+    }
+    # ... the offline run, whose R_inv would top them, is not: it is listed apart, unranked
+    assert OFFLINE_RUN not in set(paper.table["Model"]) and list(paper.apart["Model"]) == [OFFLINE_RUN]
+    offline = data.results_leaderboard(runs, LeaderboardQuery(protocol=paper.apart_protocols()[0]))
+    assert list(offline.table["Model"]) == [OFFLINE_RUN]
+    assert offline.table[data.RANK_COLUMN].tolist() == [1]
+    assert set(offline.apart["Model"]) == set(paper.table["Model"])
+
+
+def test_a_published_number_inside_a_measured_interval_is_a_tie(protocol_home):
+    runs = Store.open(Workspace.from_env(protocol_home)).leaderboard()
+    imported = runs[runs["name"].isin(IMPORTED_RUNS)].set_index("name")
+    alpha = imported.loc[IMPORTED_RUNS[0]]
+    board = data.results_leaderboard(runs)
+    assert board.tie is not None and board.tie.best == "reported:2601.17027:gemini-3-pro-imgcoder"
+    status = {entry.run: entry.status for entry in board.tie.entries}
+    # the paper's best (77.87) lies inside alpha's interval: not separable; two published numbers
+    # are never judged against each other
+    assert alpha["perfect_image_rate_ci_low"] <= 77.87 <= alpha["perfect_image_rate_ci_high"]
+    assert status[alpha["run_id"]] == "tied"
+    assert {status[r] for r in runs.loc[runs["kind"] == "reported", "run_id"]} == {"best", "undecided"}

@@ -30,9 +30,18 @@ from core.evaluation.ocr import (  # noqa: E402
     read_image_text,
     summarise_answers,
 )
-from core.evaluation.text_match import find_option, matchable  # noqa: E402
+from core.evaluation.quiz_evidence import Decision, FigureTexts, decide, decide_quizzes  # noqa: E402
+from core.evaluation.text_match import (  # noqa: E402
+    find_option,
+    is_bare_number,
+    matchable,
+    option_spans,
+    quantity_spans,
+    unit_after,
+)
 from core.metrics import metric  # noqa: E402
 from core.problems import Problem, Quiz  # noqa: E402
+from core.sandbox.models import FigureFacts, TextBox  # noqa: E402
 
 # Drawn in the session figure. Each is checked against options written differently.
 LABELS = (
@@ -250,3 +259,245 @@ def test_normalised_forms() -> None:
     assert matchable(r"$\theta = 30^\circ$", mathtext=True) == "θ= 30°"
     assert matchable("30 degrees") == matchable("30º") == "30°"
     assert matchable("30o", ocr=True) == "30°" and matchable("30o") == "30o"
+
+
+def test_helpers_for_numbers_and_units() -> None:
+    assert is_bare_number("9.8") and is_bare_number("-3") and is_bare_number("2,700")
+    assert not is_bare_number("9.8 cm") and not is_bare_number("m1")
+    assert unit_after("9.8 cm piston", 3) == "cm" and unit_after("9.8m", 3) == "m"
+    assert unit_after("9.8 piston", 3) is None and unit_after("9.8 mass", 3) is None
+    assert quantity_spans("AB = 12 cm, n = 3") == [(5, 10)]
+
+
+def test_unit_rule_looks_back_only_within_one_text() -> None:
+    # "F" right after a number is a unit (5 F); after another line ending in a digit it is the symbol.
+    assert option_spans("F", "m1 F", starts=[0, 3]) == [(3, 4)]
+    assert option_spans("F", "m1 F") == []
+    assert option_spans("F", "C = 5 F", starts=[0]) == []
+
+
+# --- abstention rules on crafted texts (quiz_evidence) ---------------------------------------
+
+
+def _ocr_texts(
+    *lines: tuple[str, float] | tuple[str, float, tuple[float, float, float, float]],
+) -> FigureTexts:
+    """OCR lines (text, confidence[, box]); without a box, lines are stacked 30 px apart."""
+    boxed = [
+        (
+            line[0],
+            line[1],
+            line[2] if len(line) == 3 else (10.0, 30.0 * i, 10.0 + 12 * len(line[0]), 30.0 * i + 20),
+        )
+        for i, line in enumerate(lines)
+    ]
+    return FigureTexts.from_ocr(boxed, 0.5)
+
+
+def _drawn_texts(*texts: tuple[str, str]) -> FigureTexts:
+    boxes = [
+        TextBox(
+            text=text, x0=0, y0=20 * i, x1=50, y1=20 * i + 15, font_size_pt=10, font_size_px=14, role=role
+        )
+        for i, (text, role) in enumerate(texts)
+    ]
+    return FigureTexts.from_facts(
+        FigureFacts(width_px=400, height_px=300, dpi=100, axes_count=1, texts=boxes)
+    )
+
+
+def _decide(options: dict[str, str], figure: FigureTexts, question: str = "") -> Decision:
+    decision, _ = decide(options, figure, question)
+    return decision
+
+
+def test_answers_a_single_clear_reading() -> None:
+    decision = _decide(
+        {"A": "2 cm", "B": "9.8 cm", "C": "640 cm"}, _ocr_texts(("piston", 0.99), ("9.8 cm", 0.96))
+    )
+    assert (decision.chosen, decision.reason) == ("B", "one")
+
+
+def test_weak_reading_vetoes_but_never_supports() -> None:
+    options = {"A": "Argon", "B": "Neon"}
+    assert _decide(options, _ocr_texts(("neon", 0.65))).reason == "weak_reading"
+    # The same weak line still counts as found: it blocks an answer from a clear one.
+    assert _decide(options, _ocr_texts(("neon", 0.65), ("Argon", 0.99))).reason == "several"
+    assert _decide(options, _ocr_texts(("neon", 0.95))).chosen == "B"
+
+
+def test_lone_glyph_is_no_evidence_under_ocr_but_is_for_drawn_texts() -> None:
+    options = {"A": "R", "B": "M", "C": "a"}
+    assert _decide(options, _ocr_texts(("M", 0.99))).reason == "lone_glyph"
+    assert _decide(options, _drawn_texts(("M", "text"))).chosen == "B"
+    assert _decide({"A": "R1", "B": "M1"}, _ocr_texts(("M1", 0.99))).chosen == "B"
+
+
+def test_case_decides_among_drawn_texts_only() -> None:
+    options = {"A": "m", "B": "M"}
+    drawn = _decide(options, _drawn_texts(("M", "text"), ("L = 5 m", "text")))  # "5 m": a unit
+    assert (drawn.chosen, drawn.reason) == ("B", "exact_case")
+    assert _decide({"A": "Mass", "B": "mass"}, _drawn_texts(("Mass", "xlabel"))).reason == "exact_case"
+    assert _decide({"A": "Mass", "B": "mass"}, _ocr_texts(("Mass", 0.99))).reason == "several"
+
+
+def test_nested_option_makes_ocr_abstain() -> None:
+    assert _decide({"A": "m", "B": "2m", "C": "3m"}, _ocr_texts(("2m", 0.99))).reason == "nested"
+    assert _decide({"A": "Vi", "B": "Vo", "C": "V"}, _ocr_texts(("Vo", 0.9))).reason == "nested"
+    # No option inside another: answered.
+    assert _decide({"A": "Vi", "B": "Vo", "C": "Vf"}, _ocr_texts(("Vo", 0.9))).chosen == "B"
+    # Drawn texts are exact, so longest-wins is enough there.
+    assert _decide({"A": "m", "B": "2m"}, _drawn_texts(("2m", "text"))).chosen == "B"
+
+
+@pytest.mark.parametrize(
+    ("options", "lines", "piece"),
+    [
+        # The unit of another value stands alone: its number was not read.
+        ({"A": "1 cm", "B": "2 cm", "C": "4.13 cm"}, [("2cm", 0.98), ("cm", 0.97)], '"cm"'),
+        # A symbol without its subscript: "m" may be m1.
+        ({"A": "m1", "B": "m2", "C": "F"}, [("m", 0.98), ("m2", 0.97)], '"m"'),
+        # A word of a short option written elsewhere: the t of "t/s" may be "Time t".
+        ({"A": "Temperature", "B": "Mass", "C": "Time t"}, [("temperature/°C", 0.97), ("t/s", 0.99)], '"t"'),
+    ],
+)
+def test_fragment_of_another_option_makes_ocr_abstain(
+    options: dict[str, str], lines: list[tuple[str, float]], piece: str
+) -> None:
+    decision = _decide(options, _ocr_texts(*lines))
+    assert decision.reason == "fragment" and decision.chosen is None
+    assert decision.detail.startswith(piece)
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [("2cm", 0.98), ("AB = 12 cm", 0.97)],  # a value fully read with its unit is no fragment
+        [("2cm", 0.98), ("Fig. 1.1", 0.97)],  # nor is a caption's number
+        # nor a digit inside a formula, or a function word
+        [("2cm", 0.98), ("H2O", 0.97), ("the piston", 0.97)],
+    ],
+)
+def test_what_is_not_a_fragment(lines: list[tuple[str, float]]) -> None:
+    options = {"A": "1 cm", "B": "2 cm", "C": "The 1.1 cm piston"}
+    assert _decide(options, _ocr_texts(*lines)).chosen == "B"
+
+
+def test_caption_option_is_found_whole_or_not_at_all() -> None:
+    options = {"A": "Fig. 9.8", "B": "Fig. 3.1", "C": "Fig. 640"}
+    decision = _decide(options, _ocr_texts(("9.8 cm", 0.96), ("Fig. 3.1", 0.97)))
+    assert decision.chosen == "B"
+    assert _decide({"A": "3.1", "B": "9.8"}, _ocr_texts(("Fig. 3.1", 0.97))).reason == "none"
+
+
+def test_lookalike_low_confidence_line_makes_ocr_abstain() -> None:
+    options = {"A": "Neon", "B": "Argon", "C": "Oxygen"}
+    decision = _decide(options, _ocr_texts(("neon", 1.0), ("uobJD", 0.74)))
+    assert decision.reason == "lookalike" and "Argon" in decision.detail
+    # Too short, or clearly read: no look-alike.
+    assert _decide(options, _ocr_texts(("neon", 1.0), ("?", 0.6))).chosen == "A"
+    assert _decide(options, _ocr_texts(("neon", 1.0), ("uobJD", 0.95))).chosen == "A"
+
+
+def test_number_in_axis_ticks_is_no_answer() -> None:
+    options = {"A": "20", "B": "25", "C": "35"}
+    drawn = _drawn_texts(("20", "tick_label"), ("40", "tick_label"), ("60", "tick_label"), ("T = 35", "text"))
+    assert _decide({"A": "20", "B": "25"}, drawn).reason == "axis_tick"
+    assert _decide(options, drawn).reason == "several"  # the tick still blocks the label's 35
+    assert _decide({"A": "25", "B": "35"}, drawn).chosen == "B"
+    # OCR: a number line sharing a row with two more number lines is a tick.
+    row = [(f"{v}", 0.99, (100.0 * i, 500.0, 100.0 * i + 20, 515.0)) for i, v in enumerate((10, 20, 30))]
+    assert _decide({"A": "20", "B": "25"}, _ocr_texts(*row)).reason == "axis_tick"
+    alone = [("20", 0.99, (40.0, 40.0, 60.0, 55.0)), ("30", 0.99, (300.0, 200.0, 320.0, 215.0))]
+    assert _decide({"A": "20", "B": "25"}, _ocr_texts(*alone)).chosen == "A"
+
+
+def test_number_written_with_a_unit_the_question_does_not_name() -> None:
+    options = {"A": "640", "B": "9.8", "C": "2700"}
+    figure = _drawn_texts(("9.8 cm", "text"), ("piston", "text"))
+    assert _decide(options, figure, "What is the density of the piston?").reason == "unit_mismatch"
+    assert _decide(options, figure, "What distance is marked (cm)?").chosen == "B"
+    # A unit-like letter in the next text is not this number's unit ("0.20" then "g = 9.8").
+    drawn = _drawn_texts(("μk = 0.20", "text"), ("g = 9.8 m/s²", "text"))
+    assert _decide({"A": "0.20", "B": "0.25"}, drawn, "Coefficient of friction?").chosen == "A"
+
+
+def test_one_occurrence_never_answers_two_quizzes() -> None:
+    figure = _ocr_texts(("18.0cm", 1.0), ("spring", 0.99))
+    quizzes = [
+        ("Length of each spring at equilibrium?", {"A": "12.0 cm", "B": "18.0 cm"}),
+        ("Unstretched length of each spring?", {"A": "18.0 cm", "B": "12.0 cm"}),
+        ("What is attached to the trolley?", {"A": "spring", "B": "string"}),
+    ]
+    decisions = decide_quizzes(quizzes, figure)
+    assert [d.reason for d in decisions] == ["shared_evidence", "shared_evidence", "one"]
+    assert decisions[2].chosen == "A"
+
+
+def test_code_made_figure_is_answered_from_its_drawn_texts_without_ocr(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_ocr(*_: object, **__: object) -> None:
+        raise AssertionError("OCR must not run when figure facts hold texts")
+
+    monkeypatch.setattr("core.evaluation.ocr.read_image_text", no_ocr)
+    facts = FigureFacts(
+        width_px=400,
+        height_px=300,
+        dpi=100,
+        axes_count=1,
+        texts=[
+            TextBox(
+                text=r"$m = 5.0\,\mathrm{kg}$", x0=0, y0=0, x1=80, y1=20, font_size_pt=10, font_size_px=14
+            )
+        ],
+    )
+    problem = _problem(_quiz("B", A="2.5 kg", B="5.0 kg"), _quiz("A", A="7 cm", B="9 cm"))
+    figure = FigureUnderTest(
+        run_id="r1", problem_uid=problem.uid, status="ok", image_path=Path("/nonexistent.png"), facts=facts
+    )
+    output = asyncio.run(
+        create_evaluator(EvaluatorSpec.create("ocr")).evaluate(problem, figure, EvaluationContext())
+    )
+    assert [(a.parsed_key, a.abstained) for a in output.quiz_answers] == [("B", False), (None, True)]
+    assert output.quiz_answers[1].raw_reply.startswith('none: drawn texts "m = 5.0')
+
+
+# --- real data -------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_sample_gold_figures_are_answered_from_figure_facts() -> None:
+    """The bundled sample's gold figures, rendered here (~10 s): answered from drawn texts."""
+    from core.problems.sample import load_sample
+    from core.sandbox import render
+
+    answers: list[QuizAnswer] = []
+    for problem in load_sample():
+        if not (problem.quizzes and problem.reference_code):
+            continue
+        result = render(problem.reference_code)
+        assert result.ok and result.facts is not None and result.facts.texts, problem.uid
+        answers.extend(answer_problem(problem, None, facts=result.facts))
+    summary = summarise_answers(answers)
+    assert summary.quizzes >= 150
+    assert summary.precision == pytest.approx(100.0), [
+        a.raw_reply for a in answers if a.parsed_key and not a.correct
+    ]
+    assert summary.answer_rate >= 90.0
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_seephys_reference_figures_precision(scigenbench_dir: Path) -> None:
+    """OCR of all 165 SeePhys reference figures: about 2-4 minutes on 2 busy cores."""
+    from core.problems.importer import parse_file
+
+    problems = [p for p in parse_file(scigenbench_dir / "seephys.json").problems if p.quizzes]
+    answers = [a for p in problems for a in answer_problem(p, p.reference_image)]
+    summary = summarise_answers(answers)
+    assert summary.missing_images == 0
+    wrong = [a.raw_reply for a in answers if a.parsed_key and not a.correct]
+    assert summary.answered >= 20, "too few answers for the precision to mean anything"
+    assert summary.precision is not None and summary.precision >= 95.0, wrong
