@@ -89,8 +89,8 @@ _SPECS: tuple[MetricSpec, ...] = (
     # Offline quiz answering by OCR (core.evaluation.ocr): abstentions are wrong in rinv/quiz_acc,
     # so these two say how often it dared to answer and how often it was right when it did.
     MetricSpec("ocr_answer_rate", "OCR answer rate", True, 0.0, 100.0, "%",
-               "Share of quizzes the OCR answerer answered (exactly one option's text found in the "
-               "figure); the rest are abstentions. Run level: pooled over quizzes of existing images.",
+               "Share of quizzes the offline answerer answered (one option's text found in the figure's "
+               "drawn texts or OCR, with no ambiguous evidence); the rest are abstentions. Run level: pooled over quizzes of existing images.",
                "ocr"),
     MetricSpec("ocr_precision", "OCR precision", True, 0.0, 100.0, "%",
                "Share of the OCR answerer's answers that are correct (abstentions left out). Run "

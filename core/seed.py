@@ -10,7 +10,7 @@ content on every page:
    by the offline evaluators: OCR quiz answers, figure facts, PSNR and SSIM against the gold
    figures.
 
-Steps 2–3 are the slow part (about two minutes on two cores, mostly OCR) and only ``scigen init``
+Steps 2–3 are the slow part (about a minute on two cores: rendering and scoring the sample's figures) and only ``scigen init``
 asks for them (``runs=True``). A fingerprint of the bundled files and of what was seeded is kept
 in the store; when it matches, seeding is skipped, so a second ``make run`` starts in seconds.
 Generation and evaluation jobs resume, so an interrupted seed finishes where it stopped.

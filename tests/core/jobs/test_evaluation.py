@@ -89,7 +89,7 @@ def test_offline_evaluation_stores_rows_items_and_progress(offline) -> None:
         assert (progress.state, progress.total, progress.done, progress.ok) == ("finished", 6, 6, 6)
     ocr = store.quiz_answers(summaries[("reference", "ocr")].run_id)
     assert len(ocr) == n_quizzes and set(ocr["answerer"]) == {"ocr"}
-    assert ocr["raw_reply"].str.contains("OCR read|one:").all()
+    assert ocr["raw_reply"].str.contains("OCR read|drawn texts|one:").all()
     values = store.metric_values(summaries[("text-card", "ssim")].run_id)
     assert len(values) == 6 and (values["status"] == "ok").all()
     facts = store.metric_values(summaries[("reference", "figure-facts")].run_id)
