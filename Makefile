@@ -9,10 +9,17 @@ PIP_FLAGS := --disable-pip-version-check $(if $(wildcard /opt/wheels),--find-lin
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 export MPLBACKEND := Agg
 
-.PHONY: run test setup dev seed lint bench clean
+.PHONY: run viewer test setup dev seed lint bench clean
 
 run: setup seed
 	$(VENV)/bin/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.port 8501 --server.headless true
+
+# Share the workspace read-only with the lab (README: Viewer mode): no seeding, nothing written;
+# `make run` stays local and full.
+VIEWER_HOST ?= 0.0.0.0
+VIEWER_PORT ?= 8502
+viewer: setup
+	$(VENV)/bin/scigen serve --viewer --host $(VIEWER_HOST) --port $(VIEWER_PORT)
 
 test: dev
 	$(VENV)/bin/pytest
