@@ -30,7 +30,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.jobs.runs import JobError, ProblemSelection
+from core.jobs.runs import JobError
+from core.problems.selection import ProblemSelection
 from core.serving import refuse_in_viewer
 from core.workspace import PROJECT_ROOT, Workspace, safe_name
 
@@ -136,6 +137,9 @@ def _quote(arg: str) -> str:
 def _selection_args(selection: ProblemSelection | None) -> list[str]:
     if selection is None:
         return []
+    if selection.search:
+        # Refused rather than dropped: the job would otherwise run over more problems than shown.
+        raise JobError("a background job cannot select by search text (the CLI has no --search); use ids")
     args: list[str] = []
     for flag, value in (
         ("--subject", selection.subject),

@@ -232,3 +232,8 @@ def test_force_stop_kills_a_hung_job_whose_run_then_reads_stopped(tmp_path, work
     progress = progress_of(store, "hung")
     assert progress.state == "running"  # it had no chance to record its end ...
     assert effective_state(progress.state, progress.pid, progress.host) == "stopped"  # ... and reads stopped
+
+
+def test_a_search_selection_is_refused_for_a_background_job() -> None:
+    with pytest.raises(JobError, match="search"):
+        generation_args("searched", "reference", ProblemSelection(search="circuit"))
