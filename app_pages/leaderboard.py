@@ -11,6 +11,7 @@ from dashboard.charts import results as draw
 from dashboard.components.results import csv_download, leaderboard_filters
 from dashboard.components.tables import data_table
 from dashboard.data import results as data
+from dashboard.data import review
 
 st.header("Leaderboard")
 
@@ -45,6 +46,8 @@ st.caption(
     f"*Measured* rows (shaded) come from runs in this workspace.{ties}"
 )
 csv_download(board.table, "leaderboard.csv", key="leaderboard_csv")
+for run, note in review.judge_check_notes().items():
+    st.caption(f"Judge checked for **{run}**: {note} (Review page)")
 
 rank_by = board.view.sort_metric
 if rank_by:

@@ -135,6 +135,19 @@ def _machine_scores(home: str, version: str, run_id: str, uid: str) -> tuple[pd.
     return table.reset_index(), answers
 
 
+def judge_check_notes() -> dict[str, str]:
+    """Generation run name -> how its judge was checked against people (runs people rated only)."""
+    return _judge_check_notes(*cache_key())
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _judge_check_notes(home: str, version: str) -> dict[str, str]:
+    the_store = open_store(home)
+    runs = the_store.list_runs(kind="generation")
+    names = dict(zip(runs["run_id"], runs["name"], strict=True))
+    return {names[run_id]: note for run_id, note in checks.judge_notes(the_store, list(names)).items()}
+
+
 def judge_check(run_ids: Sequence[str]) -> checks.JudgeCheck:
     return _judge_check(*cache_key(), tuple(sorted(run_ids)))
 

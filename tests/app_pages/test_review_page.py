@@ -68,3 +68,20 @@ def test_no_name_no_review(review_home):
     at = run_page()
     assert not at.exception
     assert "Type your name" in at.info[0].value
+
+
+def test_the_leaderboard_notes_how_a_reviewed_run_s_judge_was_checked(review_home):
+    from core.store.reviews import ReviewMarks
+
+    store = Store.open(Workspace.from_env(review_home))
+    coder = rw.generation_run_id("coder")
+    uids = sorted(store.judge_scores_of([coder])["problem_uid"].unique())[:6]
+    store.save_review_marks([
+        ReviewMarks(run_id=coder, problem_uid=uid, reviewer="ana",
+                    scores={dimension: score for dimension, score in rw.judge_scores_of(uid)["judge-a"].items()})
+        for uid in uids
+    ])
+    at = page_runner("leaderboard.py")()
+    assert not at.exception
+    notes = [c.value for c in at.caption if "Judge checked for" in c.value]
+    assert notes and notes[0].startswith("Judge checked for **coder**: judge-a: judge vs 1 reviewer on 6 items")
