@@ -30,6 +30,7 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -39,7 +40,7 @@ from core.models.budget import BudgetGuard, BudgetReservation
 from core.models.cache import ResponseCache, cache_key
 from core.models.errors import ModelCallError, classify_exception, redact, retry_after_seconds
 from core.models.failures import RETRYABLE, FailureClass
-from core.models.ledger import LedgerEntry, now_utc
+from core.models.ledger import LedgerEntry
 from core.models.limits import limits_for
 from core.models.messages import Message, message_images, message_text, messages_for_key, validate_messages
 from core.models.profiles import ModelProfile, ProfileConfig, load_profiles, resolve_model
@@ -627,7 +628,7 @@ class ModelClient:
             "model": profile.model,
             "fingerprint": profile.fingerprint(),
             "cache_key": key,
-            "started_at": now_utc(),
+            "started_at": datetime.now(UTC),
         }
         return base, time.monotonic()
 

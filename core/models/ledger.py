@@ -8,14 +8,14 @@ totals. A cache hit costs ``0.0`` (nothing was paid) and says ``cached=True``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.models.failures import FailureClass
 
-__all__ = ["LedgerEntry", "LedgerTotals", "now_utc", "summarize"]
+__all__ = ["LedgerEntry", "LedgerTotals", "summarize"]
 
 
 class LedgerEntry(BaseModel):
@@ -85,7 +85,3 @@ def summarize(entries: list[LedgerEntry]) -> LedgerTotals:
         unknown_cost_calls=sum(entry.cost_usd is None and entry.attempts > 0 for entry in entries),
         failures=failures,
     )
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
