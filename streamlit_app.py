@@ -27,6 +27,7 @@ PAGES = {
     ],
     "People": [
         st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:"),
+        st.Page("app_pages/arena.py", title="Arena", icon=":material/sports_mma:"),
     ],
     "Workbench": [
         st.Page("app_pages/generate.py", title="Generate", icon=":material/brush:"),

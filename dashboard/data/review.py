@@ -17,7 +17,7 @@ import streamlit as st
 from core.evaluation.prompts import JUDGE_RUBRIC
 from core.metrics import JUDGE_DIMENSIONS, JUDGE_SHORT_LABELS
 from core.problems.markup import to_markdown
-from core.review import checks, sessions
+from core.review import arena, checks, sessions
 from core.store.reviews import ReviewMarks, ReviewSession
 from dashboard.data.access import cache_key, open_store, store
 from dashboard.thumbnails import resolve_figure
@@ -188,3 +188,41 @@ def disagreement_links(check: checks.JudgeCheck, run_names: dict[str, str]) -> p
         rows.append({"Figure": f"/explorer?run={name}&uid={uid}", "Run": name, "Problem": uid, "Gap": row.gap,
                      "Where": row.detail})
     return pd.DataFrame(rows, columns=["Figure", "Run", "Problem", "Gap", "Where"])
+
+
+def arena_runs() -> list[str]:
+    """Generation runs that took part in a stored arena comparison."""
+    frame = _arena_comparisons(*cache_key())
+    return sorted(set(frame["run_a"]) | set(frame["run_b"]))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _arena_comparisons(home: str, version: str) -> pd.DataFrame:
+    return arena.comparisons(open_store(home))
+
+
+def arena_standings(runs: Sequence[str]) -> arena.ArenaStandings:
+    return _arena_standings(*cache_key(), tuple(sorted(runs)))
+
+
+@st.cache_data(show_spinner="Fitting Bradley-Terry ratings …", max_entries=8)
+def _arena_standings(home: str, version: str, runs: tuple[str, ...]) -> arena.ArenaStandings:
+    return arena.arena_standings(open_store(home), runs)
+
+
+def ratings_table(standings: arena.ArenaStandings) -> pd.DataFrame:
+    table = standings.ratings
+    return pd.DataFrame({
+        "Run": table["run"], "Rating": table["rating"].round(0),
+        "95% interval": [f"[{low:.0f}, {high:.0f}]" for low, high in zip(table["ci_low"], table["ci_high"], strict=True)],
+        "Wins": table["wins"], "Comparisons": table["comparisons"],
+    })
+
+
+def bias_line(standings: arena.ArenaStandings) -> str:
+    bias = standings.bias
+    if not bias["n"]:
+        return "No decisive judgement yet: position bias unknown."
+    verdict = "the judge favours a position" if bias["biased"] else "no position bias detected"
+    return (f"Position bias: the figure shown first was picked in {bias['first_picked']:.0%} of {bias['n']} decisive "
+            f"judgements [{bias['ci_low']:.0%}, {bias['ci_high']:.0%}]; 50% is none — {verdict}.")

@@ -16,7 +16,8 @@ from core.workspace import Workspace
 from tests.app_pages.pagekit import ENTRYPOINT
 from tests.dashboard import review_workspaces as rw
 
-SHARED_PAGES = ("leaderboard", "domains", "judge_radar", "correlations", "downstream", "explorer", "compare", "review")
+SHARED_PAGES = ("leaderboard", "domains", "judge_radar", "correlations", "downstream", "explorer", "compare", "review",
+                "arena")
 
 
 @pytest.fixture
