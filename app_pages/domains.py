@@ -7,19 +7,21 @@ import streamlit as st
 
 from dashboard.charts import results as draw
 from dashboard.components.filters import named_choice, segmented_choice
-from dashboard.components.results import csv_download
+from dashboard.components.results import csv_download, protocol_picker
 from dashboard.components.tables import data_table
 from dashboard.data import results as data
 
 st.header("Domains")
 
-controls = st.columns([1, 2])
+controls = st.columns([1, 2, 3])
 with controls[0]:
     by = segmented_choice("Break down by", list(data.SCOPE_LABELS.values()), key="by")
 scope = next(name for name, label in data.SCOPE_LABELS.items() if label == by)
+with controls[2]:
+    protocol = protocol_picker(data.domain_protocols(scope))
 with controls[1]:
-    metric = named_choice("Metric", data.domains(None, scope).metrics, key="metric", default="rinv")
-grid = data.domains(metric, scope)
+    metric = named_choice("Metric", data.domains(None, scope, protocol).metrics, key="metric", default="rinv")
+grid = data.domains(metric, scope, protocol)
 
 if grid.empty:
     st.info(

@@ -7,13 +7,14 @@ import streamlit as st
 
 from dashboard.charts import results as draw
 from dashboard.components.filters import multi_select
-from dashboard.components.results import csv_download
+from dashboard.components.results import csv_download, protocol_picker
 from dashboard.components.tables import data_table
 from dashboard.data import results as data
 
 st.header("Judge radar")
 
-everything = data.judge_radar()
+protocol = protocol_picker(data.judge_protocols())
+everything = data.judge_radar(protocol=protocol)
 if not everything.options:
     st.info(
         "No run has judge scores yet. Run `scigen init` for the paper's reported scores, or score your "
@@ -29,7 +30,7 @@ chosen = multi_select(
     max_selections=data.MAX_RADAR_RUNS,
     help="Best mean judge score first",
 )
-radar = data.judge_radar(chosen)
+radar = data.judge_radar(chosen, protocol)
 if radar.table.empty:
     st.info(f"Pick at least one run (up to {data.MAX_RADAR_RUNS}) to draw its judge scores.")
     st.stop()

@@ -24,9 +24,9 @@ import streamlit as st
 from core.evaluation.correlation import MIN_RUNS, Correlation, CorrelationError, correlate
 from core.evaluation.stats import UNTYPED_IMAGE_TYPE, TieGroup, tie_group
 from core.metrics import JUDGE_DIMENSIONS, METRICS, MetricSpec
-from core.protocols import PAPER_PROTOCOL
 from core.problems.models import split_uid
 from core.problems.taxonomy import ALL_IMAGE_TYPES, SUBJECTS, Subject, is_image_type, subject_of
+from core.protocols import PAPER_PROTOCOL
 from dashboard.data import (
     LEADERBOARD_RUN_COLUMNS,
     MEASURED_LABEL,
@@ -112,8 +112,8 @@ def protocol_ids(runs: pd.DataFrame) -> pd.Series:
 
 
 def protocol_choices(runs: pd.DataFrame) -> dict[str, str]:
-    """Protocol id -> a distinct label with its run count, for the protocol pickers: the paper's
-    protocol first, then by number of runs (rows without a protocol last)."""
+    """Protocol id -> a distinct label, for the protocol pickers: the paper's protocol first, then
+    by number of runs (rows without a protocol last)."""
     runs = _with_run_columns(runs)
     if runs.empty:
         return {}
@@ -123,7 +123,7 @@ def protocol_choices(runs: pd.DataFrame) -> dict[str, str]:
                 for pid, name in zip(ids, names, strict=True)}
     counts = ids.value_counts()
     order = sorted(counts.index, key=lambda p: (p != PAPER_PROTOCOL.protocol_id, p == NO_PROTOCOL, -counts[p], p))
-    labels = {p: f"{label_of[p]} · {counts[p]} run{'s' if counts[p] != 1 else ''}" for p in order}
+    labels = {p: label_of[p] for p in order}  # no counts: a label is what a shared link holds
     repeated = Counter(labels.values())
     return {p: label if repeated[label] == 1 else f"{label} [{p}]" for p, label in labels.items()}
 
@@ -741,6 +741,11 @@ def runs_of(runs: pd.DataFrame, results: str) -> pd.DataFrame:
     return runs if results == ALL_RESULTS else runs[runs["results"] == results]
 
 
+def correctness_default(metrics: Mapping[str, str]) -> str | None:
+    """The R_inv variant the chosen runs have (strict first), for a picker's default."""
+    return next((m for m in RANKING_DEFAULTS if m in metrics), None)
+
+
 def correlation_metrics(runs: pd.DataFrame, results: str) -> dict[str, str]:
     """Metrics (name -> label) with a value among the chosen runs, for the pickers."""
     return {m: METRICS[m].label for m in metrics_present(runs_of(runs, results))}
@@ -868,37 +873,92 @@ def _run_sources(home: str, version: str) -> dict[str, set[str]]:
     return found
 
 
-def domains(metric: str | None, scope: str = "subject") -> DomainGrid:
-    return _domains(*cache_key(), metric, scope)
+def protocols_with(runs: pd.DataFrame, metrics: Sequence[str], *, measured_only: bool = False) -> dict[str, str]:
+    """:func:`protocol_choices` over the rows with a value of any of ``metrics`` (measured rows only
+    when asked: the paper publishes no breakdowns)."""
+    runs = _with_run_columns(runs)
+    present = [m for m in metrics if m in runs.columns]
+    keep = runs[present].notna().any(axis=1) if present else pd.Series(False, index=runs.index)
+    if measured_only:
+        keep &= runs["results"] == MEASURED_LABEL
+    return protocol_choices(runs[keep])
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _domains(home: str, version: str, metric: str | None, scope: str) -> DomainGrid:
-    return domain_grid(open_store(home).scoped_metrics(scope=scope), metric, scope)
-
-
-def judge_radar(chosen: Sequence[str] | None = None) -> JudgeRadar:
-    return _judge_radar(*cache_key(), None if chosen is None else tuple(chosen))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _judge_radar(home: str, version: str, chosen: tuple[str, ...] | None) -> JudgeRadar:
-    return judge_radar_view(open_store(home).leaderboard(), chosen)
-
-
-def correlation_choices(results: str) -> dict[str, str]:
-    return _correlation_choices(*cache_key(), results)
+def domain_protocols(scope: str = "subject") -> dict[str, str]:
+    return _domain_protocols(*cache_key(), scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _correlation_choices(home: str, version: str, results: str) -> dict[str, str]:
-    return correlation_metrics(open_store(home).leaderboard(), results)
+def _domain_protocols(home: str, version: str, scope: str) -> dict[str, str]:
+    store = open_store(home)
+    scoped = store.scoped_metrics(scope=scope)
+    runs = _with_run_columns(store.leaderboard())
+    with_breakdowns = runs[runs["run_id"].isin(set(scoped["run_id"]))] if not scoped.empty else runs.iloc[0:0]
+    return protocol_choices(with_breakdowns)
 
 
-def correlation(x: str, y: str, results: str) -> CorrelationView:
-    return _correlation(*cache_key(), x, y, results)
+def domains(metric: str | None, scope: str = "subject", protocol: str | None = None) -> DomainGrid:
+    return _domains(*cache_key(), metric, scope, protocol)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _correlation(home: str, version: str, x: str, y: str, results: str) -> CorrelationView:
-    return correlation_view(open_store(home).leaderboard(), x, y, results)
+def _domains(home: str, version: str, metric: str | None, scope: str, protocol: str | None) -> DomainGrid:
+    store = open_store(home)
+    scoped = store.scoped_metrics(scope=scope)
+    if protocol is not None and not scoped.empty:  # only the runs of one protocol share a grid
+        _, same, _ = within_protocol(store.leaderboard(), protocol)
+        scoped = scoped[scoped["run_id"].isin(set(same["run_id"]))]
+    return domain_grid(scoped, metric, scope)
+
+
+def judge_protocols() -> dict[str, str]:
+    return _judge_protocols(*cache_key())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _judge_protocols(home: str, version: str) -> dict[str, str]:
+    return protocols_with(open_store(home).leaderboard(), JUDGE_METRICS)
+
+
+def judge_radar(chosen: Sequence[str] | None = None, protocol: str | None = None) -> JudgeRadar:
+    return _judge_radar(*cache_key(), None if chosen is None else tuple(chosen), protocol)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _judge_radar(home: str, version: str, chosen: tuple[str, ...] | None, protocol: str | None) -> JudgeRadar:
+    runs = open_store(home).leaderboard()
+    if protocol is not None:  # one protocol's runs only: judges and problem sets differ otherwise
+        runs = within_protocol(runs, protocol)[1]
+    return judge_radar_view(runs, chosen)
+
+
+def correlation_protocols() -> dict[str, str]:
+    return _correlation_protocols(*cache_key())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _correlation_protocols(home: str, version: str) -> dict[str, str]:
+    return protocol_choices(open_store(home).leaderboard())
+
+
+def _protocol_rows(home: str, protocol: str | None) -> pd.DataFrame:
+    runs = open_store(home).leaderboard()
+    return runs if protocol is None else within_protocol(runs, protocol)[1]
+
+
+def correlation_choices(results: str, protocol: str | None = None) -> dict[str, str]:
+    return _correlation_choices(*cache_key(), results, protocol)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _correlation_choices(home: str, version: str, results: str, protocol: str | None) -> dict[str, str]:
+    return correlation_metrics(_protocol_rows(home, protocol), results)
+
+
+def correlation(x: str, y: str, results: str, protocol: str | None = None) -> CorrelationView:
+    return _correlation(*cache_key(), x, y, results, protocol)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _correlation(home: str, version: str, x: str, y: str, results: str, protocol: str | None) -> CorrelationView:
+    return correlation_view(_protocol_rows(home, protocol), x, y, results)

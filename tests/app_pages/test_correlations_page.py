@@ -18,11 +18,12 @@ def points(at: AppTest):
 def test_reported_table_shows_fid_does_not_predict_correctness(seeded_home):
     at = run_page()
     assert not at.exception
-    assert (at.selectbox(key="x").value, at.selectbox(key="y").value) == ("FID", "R_inv")
+    # the paper's R_inv is the published scoring's perfect image rate
+    assert (at.selectbox(key="x").value, at.selectbox(key="y").value) == ("FID", "Perfect image rate")
     caption = " ".join(c.value for c in at.caption)
     assert "Across 11 reported runs" in caption
     assert "Pearson r = 0.23 (p = 0.50)" in caption
-    assert "FID does not predict correctness (R_inv)" in caption
+    assert "FID does not predict correctness (Perfect image rate)" in caption
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert any(trace.get("name") == "least-squares fit" for trace in spec["data"])
     assert len(points(at)) == 11
@@ -30,7 +31,7 @@ def test_reported_table_shows_fid_does_not_predict_correctness(seeded_home):
 
 
 def test_switching_to_measured_runs_changes_the_points(measured_home):
-    at = run_page()
+    at = run_page(protocol="no protocol recorded")  # the fixture's measured runs have none
     switch = at.segmented_control(key="results")
     assert switch.proto.query_param_key == "results"
     switch.set_value("measured").run()
