@@ -48,7 +48,7 @@ import os
 import socket
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -57,33 +57,29 @@ from pydantic import BaseModel, Field
 from core.evaluation import create_evaluator, evaluator_class
 from core.evaluation.base import (
     EvaluationContext,
-    EvaluationOutput,
     Evaluator,
     EvaluatorSpec,
     FigureEvaluator,
     FigureUnderTest,
     SetEvaluator,
 )
-from core.jobs.calls import CallTracker, current_problem, job_client
+from core.jobs.calls import CallTracker, job_client
 from core.jobs.figures import figures_under_test, selected_figures
 from core.jobs.runs import JobError, ProblemSelection, ensure_evaluation_run, find_generation_run
-from core.jobs.saving import call_row
 from core.jobs.scores import (
-    BUDGET_EXCEEDED,
-    MISSING_IMAGE,
+    EvaluationItemDone,
     EvaluationWriter,
+    ScoringJob,
     has_image,
-    item_rows,
-    refused_by_budget,
+    score_set,
     store_evaluation_aggregates,
     store_evaluation_protocol,
 )
-from core.jobs.workers import JobWorkers, close_quietly
+from core.jobs.workers import close_quietly
 from core.jobs.writer import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_MAX_BATCH
 from core.models import BudgetGuard, ModelClient, ProfileConfig
 from core.problems.models import Problem
 from core.store import Run, Store
-from core.store.evaluations import EvaluationItemRow
 from core.store.results import EVALUATION_NAME_SEPARATOR
 from core.workspace import Workspace
 
@@ -99,7 +95,6 @@ __all__ = [
 ]
 
 NAME_SEPARATOR = EVALUATION_NAME_SEPARATOR
-EVALUATOR_ERROR = "evaluator_error"
 
 
 # ---- specs, labels, names -------------------------------------------------------------------------
@@ -150,19 +145,6 @@ def create_evaluation_run(store: Store, *, generation: Run, spec: EvaluatorSpec,
 
 
 # ---- summaries ----------------------------------------------------------------------------------
-
-
-class EvaluationItemDone(BaseModel):
-    """What a job reports after each item (for progress bars)."""
-
-    problem_uid: str
-    status: str = Field(description="ok | failed | no_image | unavailable | incomplete (budget stop).")
-    error_class: str | None = None
-    done: int = Field(description="Items finished by this job so far.")
-    to_do: int
-    ok: int
-    failed: int = Field(description="Items not ok (failed, no_image, unavailable) so far.")
-    cost_usd: float = Field(description="Known cost of this job's calls so far.")
 
 
 class EvaluationSummary(BaseModel):
@@ -219,63 +201,6 @@ def _end(store: Store, run_id: str, state: str, reason: str | None, message: str
         store.end_evaluation_progress(run_id, state=state, stop_reason=reason, message=message)  # type: ignore[arg-type]
     except Exception:  # noqa: BLE001 - never hide the job's own outcome behind a progress write
         pass
-
-
-
-class _Job(JobWorkers[tuple[Problem, FigureUnderTest]]):
-    """The workers of one evaluation job (see ``core.jobs.workers``)."""
-
-    def __init__(
-        self, evaluator: FigureEvaluator, ctx: EvaluationContext, writer: EvaluationWriter, calls: CallTracker,
-        items: list[tuple[Problem, FigureUnderTest]], max_cost_usd: float | None,
-        on_item: Callable[[EvaluationItemDone], None] | None,
-    ) -> None:
-        super().__init__(items, max_cost_usd)
-        self.evaluator, self.ctx, self.writer, self.calls = evaluator, ctx, writer, calls
-        self.on_item = on_item
-
-    async def _work_on(self, unit: tuple[Problem, FigureUnderTest]) -> None:
-        problem, figure = unit
-        token = current_problem.set(problem.uid)
-        began = time.monotonic()
-        try:
-            output = await self.evaluator.evaluate(problem, figure, self.ctx)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - an evaluator bug fails one item, not the run
-            output = EvaluationOutput(notes=[f"{EVALUATOR_ERROR}: {type(exc).__name__}: {exc}"])
-            failed = True
-        else:
-            failed = False
-        finally:
-            current_problem.reset(token)
-        calls = self.calls.take(problem.uid)
-        if refused_by_budget(output, calls):
-            unique = {entry.call_id: entry for entry in (*output.ledger, *calls)}
-            self.writer.put_calls([call_row(entry, problem.uid, None) for entry in unique.values()])
-            status, error_class = "incomplete", BUDGET_EXCEEDED
-            self.stop_on_budget()
-        else:
-            item, answers, scores, values, call_rows = item_rows(figure, output, calls, time.monotonic() - began)
-            if failed:
-                item = item.model_copy(
-                    update={"status": "no_image" if not has_image(figure) else "failed",
-                            "error_class": MISSING_IMAGE if not has_image(figure) else EVALUATOR_ERROR}
-                )
-            self.writer.put(item, answers, scores, values, call_rows)
-            status, error_class = item.status, item.error_class
-        self.counts[status] += 1
-        if self.on_item is not None:
-            done = sum(self.counts.values())
-            self.on_item(
-                EvaluationItemDone(
-                    problem_uid=problem.uid, status=status, error_class=error_class, done=done,
-                    to_do=len(self.units), ok=self.counts["ok"], failed=done - self.counts["ok"],
-                    cost_usd=self.calls.cost_usd,
-                )
-            )
-
-
 
 
 @dataclasses.dataclass
@@ -355,7 +280,7 @@ async def _score(
     writer = EvaluationWriter(store, run_id, flush_interval_s=flush_interval_s, max_batch=max_batch)
     try:
         if isinstance(plan.evaluator, SetEvaluator):
-            notes += await _run_set(plan.evaluator, ctx, writer, plan.problems, plan.figures, run_id, store)
+            notes += await score_set(plan.evaluator, ctx, writer, plan.problems, plan.figures, run_id, store)
             counts, stop_reason, stop_message = Counter({"ok": len(plan.problems)}), None, ""
         else:
             concurrency = concurrency if concurrency is not None else _default_concurrency(plan.evaluator, client)
@@ -364,7 +289,7 @@ async def _score(
             assert isinstance(plan.evaluator, FigureEvaluator)
             max_cost = plan.budget.max_cost_usd if plan.budget is not None else None
             units = [(p, plan.figures[p.uid]) for p in plan.to_do]
-            job = _Job(plan.evaluator, ctx, writer, calls, units, max_cost, on_item)
+            job = ScoringJob(plan.evaluator, ctx, writer, calls, units, max_cost, on_item)
             await job.run(concurrency)
             counts, stop_reason, stop_message = job.counts, job.stop_reason, job.stop_message
         writer.close()
@@ -490,30 +415,6 @@ def _finish(
 
 def _number(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
-
-
-async def _run_set(
-    evaluator: SetEvaluator, ctx: EvaluationContext, writer: EvaluationWriter, problems: Sequence[Problem],
-    figures: Mapping[str, FigureUnderTest], run_id: str, store: Store,
-) -> list[str]:
-    """Score the whole selection at once; items record which figures took part."""
-    chosen = [figures[p.uid] for p in problems]
-    references = ctx.extras.get("references") or {}
-    output = await asyncio.to_thread(evaluator.evaluate_set, chosen, references, ctx)
-    aggregates = type(evaluator).set_aggregates(output.set_values, sum(has_image(f) for f in chosen))
-    for figure in chosen:
-        if not has_image(figure):
-            status, error = "no_image", MISSING_IMAGE
-        else:
-            status, error = ("ok" if aggregates else "unavailable"), None
-        writer.put(
-            EvaluationItemRow(problem_uid=figure.problem_uid, status=status, figure_status=figure.status,
-                              error_class=error),
-            [], [], [],
-        )
-    if aggregates:
-        store.replace_aggregates(run_id, aggregates)
-    return list(output.notes)
 
 
 def evaluate(store: Store, workspace: Workspace, **options: Any) -> EvaluationSummary:

@@ -1,20 +1,33 @@
-"""An evaluation run's scores and the store: evaluator output as stored rows with an item status,
-written in batches by a background writer (see :mod:`core.jobs.writer`), and the run's aggregates
-recomputed from its stored rows by its evaluator."""
+"""An evaluation run's scores: the workers that score items (one figure at a time, or a whole set),
+evaluator output as stored rows with an item status, written in batches by a background writer
+(see :mod:`core.jobs.writer`), and the run's aggregates recomputed from its stored rows by its
+evaluator."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
+from pydantic import BaseModel, Field
 
 from core.evaluation import evaluator_class
 from core.evaluation.aggregates import EvaluationRows, agreement_scores, figure_aggregates
 from core.evaluation.agreement import DISAGREEMENT_COLUMNS, disagreements
-from core.evaluation.base import EvaluationOutput, EvaluatorSpec, FigureUnderTest
+from core.evaluation.base import (
+    EvaluationContext,
+    EvaluationOutput,
+    EvaluatorSpec,
+    FigureEvaluator,
+    FigureUnderTest,
+    SetEvaluator,
+)
+from core.jobs.calls import CallTracker, current_problem
 from core.jobs.runs import JobError
 from core.jobs.saving import call_row
+from core.jobs.workers import JobWorkers
 from core.jobs.writer import (
     DEFAULT_FLUSH_INTERVAL_S,
     DEFAULT_HEARTBEAT_S,
@@ -23,6 +36,7 @@ from core.jobs.writer import (
 )
 from core.models import LedgerEntry
 from core.models.failures import FailureClass
+from core.problems.models import Problem
 from core.protocols import Protocol, build_protocol
 from core.store import Aggregate, Store
 from core.store.evaluations import EvaluationItemRow, JudgeScoreRow, MetricValueRow, QuizAnswerRow
@@ -30,6 +44,7 @@ from core.store.generations import ModelCallRow
 
 MISSING_IMAGE = "missing_image"
 BUDGET_EXCEEDED = FailureClass.BUDGET_EXCEEDED.value
+EVALUATOR_ERROR = "evaluator_error"
 
 
 def has_image(figure: FigureUnderTest) -> bool:
@@ -146,6 +161,100 @@ def item_rows(
         latency_s=latency_s,
     )
     return item, answers, scores, values, call_rows
+
+
+# ---- scoring items ---------------------------------------------------------------------------------
+
+
+class EvaluationItemDone(BaseModel):
+    """What a job reports after each item (for progress bars)."""
+
+    problem_uid: str
+    status: str = Field(description="ok | failed | no_image | unavailable | incomplete (budget stop).")
+    error_class: str | None = None
+    done: int = Field(description="Items finished by this job so far.")
+    to_do: int
+    ok: int
+    failed: int = Field(description="Items not ok (failed, no_image, unavailable) so far.")
+    cost_usd: float = Field(description="Known cost of this job's calls so far.")
+
+
+class ScoringJob(JobWorkers[tuple[Problem, FigureUnderTest]]):
+    """The workers of one evaluation job (see ``core.jobs.workers``)."""
+
+    def __init__(
+        self, evaluator: FigureEvaluator, ctx: EvaluationContext, writer: EvaluationWriter, calls: CallTracker,
+        items: list[tuple[Problem, FigureUnderTest]], max_cost_usd: float | None,
+        on_item: Callable[[EvaluationItemDone], None] | None,
+    ) -> None:
+        super().__init__(items, max_cost_usd)
+        self.evaluator, self.ctx, self.writer, self.calls = evaluator, ctx, writer, calls
+        self.on_item = on_item
+
+    async def _work_on(self, unit: tuple[Problem, FigureUnderTest]) -> None:
+        problem, figure = unit
+        token = current_problem.set(problem.uid)
+        began = time.monotonic()
+        try:
+            output = await self.evaluator.evaluate(problem, figure, self.ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - an evaluator bug fails one item, not the run
+            output = EvaluationOutput(notes=[f"{EVALUATOR_ERROR}: {type(exc).__name__}: {exc}"])
+            failed = True
+        else:
+            failed = False
+        finally:
+            current_problem.reset(token)
+        calls = self.calls.take(problem.uid)
+        if refused_by_budget(output, calls):
+            unique = {entry.call_id: entry for entry in (*output.ledger, *calls)}
+            self.writer.put_calls([call_row(entry, problem.uid, None) for entry in unique.values()])
+            status, error_class = "incomplete", BUDGET_EXCEEDED
+            self.stop_on_budget()
+        else:
+            item, answers, scores, values, call_rows = item_rows(figure, output, calls, time.monotonic() - began)
+            if failed:
+                item = item.model_copy(
+                    update={"status": "no_image" if not has_image(figure) else "failed",
+                            "error_class": MISSING_IMAGE if not has_image(figure) else EVALUATOR_ERROR}
+                )
+            self.writer.put(item, answers, scores, values, call_rows)
+            status, error_class = item.status, item.error_class
+        self.counts[status] += 1
+        if self.on_item is not None:
+            done = sum(self.counts.values())
+            self.on_item(
+                EvaluationItemDone(
+                    problem_uid=problem.uid, status=status, error_class=error_class, done=done,
+                    to_do=len(self.units), ok=self.counts["ok"], failed=done - self.counts["ok"],
+                    cost_usd=self.calls.cost_usd,
+                )
+            )
+
+
+async def score_set(
+    evaluator: SetEvaluator, ctx: EvaluationContext, writer: EvaluationWriter, problems: Sequence[Problem],
+    figures: Mapping[str, FigureUnderTest], run_id: str, store: Store,
+) -> list[str]:
+    """Score the whole selection at once; items record which figures took part."""
+    chosen = [figures[p.uid] for p in problems]
+    references = ctx.extras.get("references") or {}
+    output = await asyncio.to_thread(evaluator.evaluate_set, chosen, references, ctx)
+    aggregates = type(evaluator).set_aggregates(output.set_values, sum(has_image(f) for f in chosen))
+    for figure in chosen:
+        if not has_image(figure):
+            status, error = "no_image", MISSING_IMAGE
+        else:
+            status, error = ("ok" if aggregates else "unavailable"), None
+        writer.put(
+            EvaluationItemRow(problem_uid=figure.problem_uid, status=status, figure_status=figure.status,
+                              error_class=error),
+            [], [], [],
+        )
+    if aggregates:
+        store.replace_aggregates(run_id, aggregates)
+    return list(output.notes)
 
 
 # ---- aggregates -------------------------------------------------------------------------------------
