@@ -155,6 +155,26 @@ def test_leaderboard_rows_are_the_generation_runs_with_their_evaluations(offline
     assert len(store.leaderboard(kind="evaluation")) == 8
 
 
+def test_each_evaluation_run_stores_its_protocol_and_a_row_merges_them(offline) -> None:
+    _, store, summaries = offline
+    ocr_run = summaries[("reference", "ocr")].run_id
+    ssim_run = summaries[("reference", "ssim")].run_id
+    protocols = store.run_protocols([ocr_run, ssim_run])
+    ocr, ssim = protocols[ocr_run], protocols[ssim_run]
+    evaluated = sorted(store.evaluation_statuses(ocr_run))
+    assert ocr.problem_set.count == len(evaluated) and ocr.problem_set.source == "custom"
+    assert (ocr.quiz_set, ocr.answerer.model, ocr.missing_image_rule) == ("quizzes", "ocr", "counted_failed")
+    assert ssim.answerer is None and ssim.problem_set == ocr.problem_set  # ssim adds no quiz facts
+    assert set(store.aggregates(run_id=ocr_run)["protocol_id"]) == {ocr.protocol_id}
+    # the reference row shows numbers of both: its protocol has both parts, and is not the paper's
+    row = store.leaderboard().set_index("name").loc["reference"]
+    assert row["protocol_id"] == ocr.protocol_id  # same problems, and only the OCR run adds parts
+    assert "answered by ocr" in row["protocol"] and "missing images count as failed" in row["protocol"]
+    # both R_inv variants are stored; missing images left out can only raise it
+    numbers = overall(store, ocr_run)["value"]
+    assert numbers["rinv"] <= numbers["perfect_image_rate"]
+
+
 def test_rerun_does_nothing_and_failed_figures_count_as_missing(offline, tmp_path) -> None:
     workspace, store, summaries = offline
     again = evaluate(store, workspace, generation_run="reference", spec=EvaluatorSpec.create("ssim"))
