@@ -35,9 +35,10 @@ PAGES = {
     ],
 }
 
+# Pages never served in viewer mode, not even by URL: the Workbench starts jobs, calls models and
+# runs code; Export writes into the workspace and reads a path the user types. (A comment, not a
+# docstring: Streamlit's magic would draw a bare string on every page.)
 NOT_IN_VIEWER = frozenset({"generate", "jobs", "export"})
-"""Pages never served in viewer mode, not even by URL: the Workbench starts jobs, calls models and
-runs code; Export writes into the workspace and reads a path the user types."""
 
 st.set_page_config(page_title=APP_TITLE, page_icon="🔬", layout="wide")
 shared = viewer_mode()

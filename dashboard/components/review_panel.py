@@ -111,7 +111,7 @@ def rating_panel(item: ReviewItem, save: SaveMarks | None) -> None:
         verdict = VERDICT_LABELS.get(item.verdicts.get(index, ""), "–")
         marker = "▶ " if index == quiz else ""
         choices = " · ".join(f"{key}: {value}" for key, value in options.items())
-        st.markdown(f"{marker}Quiz {index + 1} — **{verdict}** — {question} ({choices})")
+        st.markdown(f"{marker}**{verdict}** · Quiz {index + 1}: {question} ({choices})")
     if save is None:
         return
     keys = st.columns(7)

@@ -39,6 +39,7 @@ def test_no_workbench_page_exists_in_viewer_mode(viewer_home):
     at = AppTest.from_file(ENTRYPOINT, default_timeout=60).run()
     assert not at.exception
     assert "Shared read-only" in " ".join(c.value for c in at.sidebar.caption)
+    assert not [m.value for m in at.main.markdown if "viewer mode" in m.value]  # no stray docstring drawn
     for workbench in ("app_pages/generate.py", "app_pages/jobs.py", "app_pages/export.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(workbench).run()
