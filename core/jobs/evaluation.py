@@ -65,7 +65,7 @@ from core.evaluation.base import (
 )
 from core.jobs.calls import CallTracker, job_client
 from core.jobs.figures import figures_under_test, selected_figures
-from core.jobs.runs import JobError, ProblemSelection, ensure_evaluation_run, find_generation_run
+from core.jobs.runs import JobError, ensure_evaluation_run, find_generation_run
 from core.jobs.scores import (
     EvaluationItemDone,
     EvaluationWriter,
@@ -79,6 +79,7 @@ from core.jobs.workers import close_quietly
 from core.jobs.writer import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_MAX_BATCH
 from core.models import BudgetGuard, ModelClient, ProfileConfig
 from core.problems.models import Problem
+from core.problems.selection import ProblemSelection
 from core.store import Run, Store
 from core.store.results import EVALUATION_NAME_SEPARATOR
 from core.workspace import Workspace
