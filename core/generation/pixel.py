@@ -87,6 +87,7 @@ class PixelGenerator(Generator):
 
     name: ClassVar[str] = "pixel"
     kind: ClassVar[GeneratorKind] = "pixel"
+    uses_sandbox: ClassVar[bool] = False
     label: ClassVar[str] = "pixel (text-to-image model)"
     needs_model: ClassVar[bool] = True
 
