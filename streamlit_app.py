@@ -7,6 +7,7 @@ Run with ``streamlit run streamlit_app.py`` (``make run`` seeds the workspace fi
 import streamlit as st
 
 from core.serving import viewer_mode
+from dashboard.viewer import sign_in_gate
 
 APP_TITLE = "SciGen Studio"
 
@@ -41,6 +42,7 @@ PAGES = {
 NOT_IN_VIEWER = frozenset({"generate", "jobs", "export"})
 
 st.set_page_config(page_title=APP_TITLE, page_icon="🔬", layout="wide")
+sign_in_gate()
 shared = viewer_mode()
 served = {group: [p for p in pages if not (shared and p.url_path in NOT_IN_VIEWER)] for group, pages in PAGES.items()}
 page = st.navigation({group: pages for group, pages in served.items() if pages})

@@ -11,7 +11,7 @@ import streamlit as st
 
 from core.serving import sign_in_mode, viewer_mode
 
-__all__ = ["allowed_reviewers", "may_save_reviews", "signed_in_email", "sign_in_mode", "viewer_mode"]
+__all__ = ["allowed_reviewers", "may_save_reviews", "sign_in_gate", "sign_in_mode", "signed_in_email", "viewer_mode"]
 
 
 def allowed_reviewers() -> frozenset[str]:
@@ -46,3 +46,21 @@ def may_save_reviews() -> tuple[bool, str]:
     if email not in allowed_reviewers():
         return False, f"{email} is not on this workspace's reviewer list; ratings are not saved."
     return True, ""
+
+
+def sign_in_gate() -> None:
+    """With sign-in on and viewer mode off (the full dashboard on a network), nothing is shown to
+    anyone but a signed-in reviewer on the allow-list: the Workbench starts paid jobs."""
+    if not sign_in_mode() or viewer_mode():
+        return
+    email = signed_in_email()
+    if email is not None and email in allowed_reviewers():
+        return
+    st.title("SciGen Studio")
+    if email is None:
+        st.info("This dashboard is for signed-in reviewers of this workspace.")
+        st.button("Sign in", key="gate_sign_in", on_click=st.login, type="primary")
+    else:
+        st.warning(f"{email} is not on this workspace's reviewer list.")
+        st.button("Sign out", key="gate_sign_out", on_click=st.logout)
+    st.stop()

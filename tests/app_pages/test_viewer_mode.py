@@ -82,3 +82,14 @@ def test_no_page_visit_writes_to_the_store(viewer_home, page):
         assert not [b for b in at.button if str(b.key).startswith("review_key_")]
         assert "sign in to save reviews" in " ".join(w.value for w in [*at.warning, *at.info])
     assert file_state(viewer_home) == before
+
+
+def test_sign_in_without_viewer_mode_shows_nothing_before_sign_in(viewer_home, monkeypatch):
+    from core.serving import SIGN_IN_ENV
+
+    monkeypatch.setenv(VIEWER_ENV, "0")
+    monkeypatch.setenv(SIGN_IN_ENV, "1")
+    at = AppTest.from_file(ENTRYPOINT, default_timeout=60).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["SciGen Studio"] and not at.header  # no page ran
+    assert "signed-in reviewers" in at.info[0].value and at.button(key="gate_sign_in")
