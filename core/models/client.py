@@ -44,6 +44,7 @@ from core.models.ledger import LedgerEntry
 from core.models.limits import limits_for
 from core.models.messages import Message, message_images, message_text, messages_for_key, validate_messages
 from core.models.profiles import ModelProfile, ProfileConfig, load_profiles, resolve_model
+from core.serving import refuse_in_viewer
 
 __all__ = ["ChatResult", "ImageResult", "ModelClient", "RetryPolicy"]
 
@@ -263,6 +264,7 @@ class ModelClient:
         home: str | None = None,
         seed: int | None = None,
     ) -> None:
+        refuse_in_viewer("call a model")  # a shared read-only dashboard never spends or reads keys
         self.cache: ResponseCache | None = (
             None if cache is False else cache if cache is not None else ResponseCache.default(home)
         )

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.jobs import launch
 from core.jobs.single import generate_one
+from core.models import ModelClient
 from core.serving import VIEWER_ENV, ViewerModeError
 from core.store import Store
 from core.workspace import Workspace
@@ -67,6 +68,8 @@ def test_a_crafted_session_state_starts_nothing(viewer_home):
         launch(["generate", "--run", "x", "--model", "reference"], workspace=Workspace.from_env(viewer_home))
     with pytest.raises(ViewerModeError, match="cannot draw a figure"):
         generate_one(Store.open(Workspace.from_env(viewer_home)).get_problems(limit=1)[0], None)
+    with pytest.raises(ViewerModeError, match="cannot call a model"):
+        ModelClient(cache=False)
 
 
 @pytest.mark.parametrize("page", SHARED_PAGES)
