@@ -28,6 +28,7 @@ DEFAULT_METRIC = "rinv"
 # Run facts shown with the numbers; the rest of a leaderboard row is metric columns.
 RUN_INFO = (
     "run_id", "name", "kind", "generator_kind", "access", "model", "provenance", "created_at", "evaluated_by",
+    "protocol_id",
 )
 EXPORT_INFO = (
     "origin",
@@ -41,7 +42,11 @@ EXPORT_INFO = (
     "provenance",
     "tie",
     "tie_method",
+    "protocol",
+    "ranked_by",
 )
+R_INV_VARIANTS = ("rinv", "perfect_image_rate")
+"""Strict R_inv and the paper's: a group of runs is ranked by the one more of its runs have."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -129,7 +134,7 @@ def resolve_metric(name: str, present: list[str]) -> str:
     """A metric's name from what a user typed (name or label, any case, '-' for '_')."""
     from core.metrics import METRICS
 
-    wanted = name.strip().lower().replace("-", "_")
+    wanted = name.strip().lower().replace("-", "_").replace(" ", "_")
     known = known_metrics(present)
     for metric in known:
         label = METRICS[metric].label.lower().replace(" ", "_") if metric in METRICS else metric
@@ -245,41 +250,62 @@ def _scope_part(table: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
 # leaderboard
 
 
+def _protocol_groups(frame: pd.DataFrame) -> list[pd.DataFrame]:
+    """Rows of one protocol each (rows stored without one: one group per origin); groups without
+    reported rows first. Runs of different protocols are never ranked against each other."""
+    ids = frame["protocol_id"] if "protocol_id" in frame.columns else pd.Series(None, index=frame.index)
+    keys = [p if isinstance(p, str) else f"({o})" for p, o in zip(ids, frame["origin"], strict=True)]
+    groups = [frame[[k == key for k in keys]] for key in dict.fromkeys(keys)]
+    return sorted(groups, key=lambda part: bool((part["origin"] == "reported").any()))
+
+
+def group_metric(part: pd.DataFrame, metric: str) -> str:
+    """What a protocol's rows are ranked by: ``metric``, except that an R_inv variant gives way to
+    the other one when more of the rows have it (the paper's rows have only its own)."""
+    if metric not in R_INV_VARIANTS:
+        return metric
+    counts = {m: int(part[m].notna().sum()) if m in part.columns else 0 for m in R_INV_VARIANTS}
+    return max(R_INV_VARIANTS, key=lambda m: (counts[m], m == metric))
+
+
 def _rank(frame: pd.DataFrame, metric: str, store: Store) -> pd.DataFrame:
-    """Sort within each origin (measured first), add rank and tie columns."""
+    """Sort within each protocol, add rank, tie, protocol and ranked_by columns."""
     import pandas as pd
 
     from core.evaluation.stats import tie_group
 
-    best_first = higher_is_better(metric)
     parts: list[pd.DataFrame] = []
-    for origin in ORIGINS:
-        part = frame[frame["origin"] == origin].copy()
-        if part.empty:
-            continue
+    for part in _protocol_groups(frame):
+        ranked_by = group_metric(part, metric)
+        best_first = higher_is_better(ranked_by)
         part = part.sort_values(
-            [metric, "name"], ascending=[not best_first, True], na_position="last", kind="stable"
+            [ranked_by, "name"], ascending=[not best_first, True], na_position="last", kind="stable"
         )
-        has_value = part[metric].notna()
+        has_value = part[ranked_by].notna()
         part.insert(1, "rank", pd.array([None] * len(part), dtype="Int64"))
         part.loc[has_value, "rank"] = range(1, int(has_value.sum()) + 1)
-        tables = _figure_tables(store, part["run_id"].tolist(), metric) if origin == "measured" else {}
+        measured = (part["origin"] == "measured").all()
+        tables = _figure_tables(store, part["run_id"].tolist(), ranked_by) if measured else {}
         runs = pd.DataFrame(
             {
                 "run": part["run_id"],
-                "value": part[metric],
-                "ci_low": part.get(f"{metric}_ci_low"),
-                "ci_high": part.get(f"{metric}_ci_high"),
+                "value": part[ranked_by],
+                "ci_low": part.get(f"{ranked_by}_ci_low"),
+                "ci_high": part.get(f"{ranked_by}_ci_high"),
             }
         )
-        group = tie_group(runs, metric, higher_is_better=best_first, figure_tables=tables)
+        group = tie_group(runs, ranked_by, higher_is_better=best_first, figure_tables=tables)
         # No comparison decided (e.g. reported runs: no intervals): no tie group at all.
         status = {entry.run: entry for entry in group.entries} if group.members else {}
         part["tie"] = [status[r].status if r in status else None for r in part["run_id"]]
         part["tie_method"] = [status[r].method if r in status else None for r in part["run_id"]]
+        labels = part["protocol"] if "protocol" in part.columns else pd.Series(None, index=part.index)
+        part["protocol"] = [p if isinstance(p, str) else "no protocol recorded" for p in labels]
+        part["ranked_by"] = ranked_by
         parts.append(part)
     return (
-        pd.concat(parts, ignore_index=True) if parts else frame.assign(rank=None, tie=None, tie_method=None)
+        pd.concat(parts, ignore_index=True) if parts
+        else frame.assign(rank=None, tie=None, tie_method=None, protocol=None, ranked_by=None)
     )
 
 
@@ -315,11 +341,19 @@ def run_leaderboard(args: argparse.Namespace) -> int:
             ]
         _print_records(ranked[columns], args.format)
         return 0
-    print(_leaderboard_table(ranked, metric, ordered_metrics))
+    groups = [ranked[ranked["protocol"] == label] for label in dict.fromkeys(ranked["protocol"])]
+    for position, part in enumerate(groups):
+        ranked_by = part["ranked_by"].iloc[0]
+        shown = [ranked_by, *(m for m in metrics if m != ranked_by and part[m].notna().any())]
+        print(("\n" if position else "") + f"protocol: {part['protocol'].iloc[0]}")
+        print(_leaderboard_table(part, ranked_by, shown, footer=ranked if position == len(groups) - 1 else None))
     return 0
 
 
-def _leaderboard_table(ranked: pd.DataFrame, metric: str, metrics: list[str]) -> str:
+def _leaderboard_table(
+    ranked: pd.DataFrame, metric: str, metrics: list[str], *, footer: pd.DataFrame | None = None
+) -> str:
+    """One protocol's rows as text; ``footer`` (every row shown) adds the notes once, at the end."""
     has_ci = f"{metric}_ci_low" in ranked.columns
     header = ["rank", "name", "origin", "kind", "access", metric]
     if has_ci:
@@ -345,18 +379,20 @@ def _leaderboard_table(ranked: pd.DataFrame, metric: str, metrics: list[str]) ->
         row += [_fmt(record[m], m) for m in metrics[1:]]
         rows.append(row)
     numeric = {0, 5, *range(len(header) - len(metrics) + 1, len(header))}
-    lines = [_render_table(header, rows, numeric), ""]
     direction = "higher" if higher_is_better(metric) else "lower"
+    lines = [_render_table(header, rows, numeric), f"ranked by {metric} ({direction} is better)"]
+    if footer is None:
+        return "\n".join(lines)
     lines.append(
-        f"ranked by {metric} ({direction} is better) within each origin; "
-        "95% CI: bootstrap over problems (quizzes of one image resampled together)"
+        "\nruns are ranked only within their protocol (problem set, quiz set, answerer, judges, "
+        "missing-image rule); 95% CI: bootstrap over problems (quizzes of one image resampled together)"
     )
-    origins = set(ranked["origin"])
+    origins = set(footer["origin"])
     if "measured" in origins:
         lines.append("measured: computed in this workspace")
     if "reported" in origins:
         provenances = sorted(
-            {p for p in ranked.loc[ranked["origin"] == "reported", "provenance"] if isinstance(p, str)}
+            {p for p in footer.loc[footer["origin"] == "reported", "provenance"] if isinstance(p, str)}
         )
         lines.append(
             "reported: published numbers" + (f" from {'; '.join(provenances)}" if provenances else "")

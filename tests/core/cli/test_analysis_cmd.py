@@ -145,15 +145,23 @@ def test_measured_leaderboard_ranks_with_intervals_and_paired_ties(seeded):
     assert [r["tie_method"] for r in rows] == [None, "paired_bootstrap", "paired_bootstrap"]
 
 
-def test_default_leaderboard_shows_both_origins_apart(seeded):
+def test_default_leaderboard_ranks_each_protocol_apart(seeded):
     status, out, err = seeded("leaderboard")
     assert status == 0, err
-    lines = out.splitlines()
-    assert lines[0].split()[:7] == ["rank", "name", "origin", "kind", "access", "rinv", "95%"]
-    body = [line.split() for line in lines[1:15]]
-    assert [row[1] for row in body[:3]] == ["alpha", "beta", "gamma"] and body[0][2] == "measured"
-    assert body[3][:3] == ["1", "Gemini-3-Pro-ImgCoder", "reported"]  # ranks restart within reported
-    assert "best" in lines[1] and "tied" in lines[2] and "tied" not in lines[4] and "best" not in lines[4]
+    measured, paper = out.split("\n\nprotocol: ")[:2]
+    lines = measured.splitlines()
+    assert lines[0] == "protocol: no protocol recorded"  # these measured runs were stored without one
+    assert lines[1].split()[:7] == ["rank", "name", "origin", "kind", "access", "rinv", "95%"]
+    body = [line.split() for line in lines[2:5]]
+    assert [row[1] for row in body] == ["alpha", "beta", "gamma"] and body[0][2] == "measured"
+    assert "best" in lines[2] and "tied" in lines[3]
+    # the paper's rows: their own protocol and ranking, by the paper's R_inv (no strict one published)
+    lines = paper.splitlines()
+    assert lines[0] == "SciGenBench paper (scigen)" and lines[1].split()[5] == "perfect_image_rate"
+    assert lines[2].split()[:3] == ["1", "Gemini-3-Pro-ImgCoder", "reported"]
+    assert "best" not in "\n".join(lines[2:13])  # published numbers: no intervals, no tie group
+    assert "ranked by perfect_image_rate (higher is better)" in paper
+    assert "runs are ranked only within their protocol" in out
     assert "measured: computed in this workspace" in out
     assert "reported: published numbers from Scientific Image Synthesis" in out
 
@@ -176,7 +184,7 @@ def test_reported_leaderboard_by_a_lower_is_better_metric(seeded):
     assert rows[-1]["name"] == "Qwen3-ImgCoder"
     assert all(r["tie"] is None for r in rows)  # published numbers carry no intervals: no tie group
     status, out, _ = seeded("leaderboard", "--reported", "--metric", "fid")
-    assert "ranked by fid (lower is better)" in out and "GPT-Image-1" in out.splitlines()[1]
+    assert "ranked by fid (lower is better)" in out and "GPT-Image-1" in out.splitlines()[2]
 
 
 def test_by_subject_and_type(seeded):
@@ -221,18 +229,19 @@ def test_errors_are_one_clear_line(seeded, args, message):
 
 
 def test_correlate_reported_table(seeded):
-    status, out, err = seeded("correlate", "rinv", "fid", "--reported", "--format", "json")
+    # the paper's R_inv is the published scoring's perfect image rate
+    status, out, err = seeded("correlate", "perfect_image_rate", "fid", "--reported", "--format", "json")
     assert status == 0, err
     result = json.loads(out)
     assert {"pearson_r", "pearson_p", "spearman_r", "spearman_p", "n", "x", "y", "runs"} <= set(result)
-    assert (result["x"], result["y"], result["n"], result["origin"]) == ("rinv", "fid", 11, "reported")
+    assert (result["x"], result["y"], result["n"], result["origin"]) == ("perfect_image_rate", "fid", 11, "reported")
     assert result["pearson_r"] == pytest.approx(0.2281, abs=1e-4)
     assert result["pearson_p"] == pytest.approx(0.4999, abs=1e-4)
     assert result["spearman_r"] == pytest.approx(0.1636, abs=1e-4)
     assert result["spearman_p"] == pytest.approx(0.6307, abs=1e-4)
     assert "Nanobanana-Pro" in result["runs"]
-    status, out, _ = seeded("correlate", "R_inv", "fid", "--reported")
-    assert status == 0 and "rinv vs fid over 11 reported runs" in out and "Pearson r    = +0.228" in out
+    status, out, _ = seeded("correlate", "Perfect image rate", "fid", "--reported")
+    assert status == 0 and "perfect_image_rate vs fid over 11 reported runs" in out and "Pearson r    = +0.228" in out
 
 
 def test_correlate_measured_runs(seeded):
