@@ -74,15 +74,7 @@ def weighted_kappa(
     for x, y in zip(a, b, strict=True):
         observed[index[x], index[y]] += 1
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
-    positions = np.arange(len(scale))
-    if weights is None:
-        distance = 1.0 - np.eye(len(scale))
-    elif weights == "linear":
-        distance = np.abs(positions[:, None] - positions[None, :]).astype(float)
-    elif weights == "quadratic":
-        distance = ((positions[:, None] - positions[None, :]) ** 2).astype(float)
-    else:
-        raise ValueError(f"weights must be 'quadratic', 'linear' or None, got {weights!r}")
+    distance = _distance(weights, len(scale))
     chance = float((distance * expected).sum())
     if chance == 0.0:
         return float("nan")
@@ -115,6 +107,72 @@ def bootstrap_by_item(
     return float(low), float(high)
 
 
+def _resample_weights(n_clusters: int, n_resamples: int, seed: int) -> np.ndarray:
+    """(n_resamples, n_clusters): how often each cluster is drawn in each resample."""
+    draws = np.random.default_rng(seed).integers(0, n_clusters, size=(n_resamples, n_clusters))
+    weights = np.zeros((n_resamples, n_clusters))
+    np.add.at(weights, (np.arange(n_resamples)[:, None], draws), 1.0)
+    return weights
+
+
+def _percentile_interval(samples: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float]:
+    kept = samples[~np.isnan(samples)]
+    if kept.size < samples.size / 2:
+        return float("nan"), float("nan")
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(kept, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def _unit_coincidences(matrix: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """(units, k, k): each unit's share of the coincidence matrix (Krippendorff 2011), zero for
+    units with fewer than two values; summed over units it is the coincidence matrix."""
+    counts = np.stack([(matrix == value).sum(axis=0) for value in scale], axis=1).astype(float)
+    pairable = counts.sum(axis=1)
+    weights = np.where(pairable >= 2, 1.0 / np.maximum(pairable - 1.0, 1.0), 0.0)
+    outer = counts[:, :, None] * counts[:, None, :]
+    outer -= np.eye(len(scale))[None] * counts[:, :, None]
+    return outer * weights[:, None, None]
+
+
+def _ordinal_alpha(coincidences: np.ndarray) -> np.ndarray:
+    """Ordinal alpha of a stack of coincidence matrices (..., k, k); NaN where undefined."""
+    marginals = coincidences.sum(axis=-1)
+    total = marginals.sum(axis=-1)
+    cumulative = np.concatenate([np.zeros(marginals.shape[:-1] + (1,)), np.cumsum(marginals, axis=-1)], axis=-1)
+    size = marginals.shape[-1]
+    low = np.minimum.outer(np.arange(size), np.arange(size))
+    high = np.maximum.outer(np.arange(size), np.arange(size))
+    between = cumulative[..., high + 1] - cumulative[..., low]
+    distances = (between - (marginals[..., :, None] + marginals[..., None, :]) / 2.0) ** 2
+    observed = (coincidences * distances).sum(axis=(-1, -2))
+    expected = (marginals[..., :, None] * marginals[..., None, :] * distances).sum(axis=(-1, -2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = 1.0 - (total - 1.0) * observed / expected
+    return np.where((expected > 0) & (total >= 2), alpha, np.nan)
+
+
+def _kappa_from_confusion(confusion: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """Weighted kappa of a stack of confusion matrices (..., k, k); NaN where undefined."""
+    total = confusion.sum(axis=(-1, -2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = confusion.sum(axis=-1)[..., :, None] * confusion.sum(axis=-2)[..., None, :] / total[..., None, None]
+        chance = (distance * expected).sum(axis=(-1, -2))
+        kappa = 1.0 - (distance * confusion).sum(axis=(-1, -2)) / chance
+    return np.where((total > 0) & (chance > 0), kappa, np.nan)
+
+
+def _distance(weights: Weights, size: int) -> np.ndarray:
+    positions = np.arange(size)
+    if weights is None:
+        return 1.0 - np.eye(size)
+    if weights == "linear":
+        return np.abs(positions[:, None] - positions[None, :]).astype(float)
+    if weights == "quadratic":
+        return ((positions[:, None] - positions[None, :]) ** 2).astype(float)
+    raise ValueError(f"weights must be 'quadratic', 'linear' or None, got {weights!r}")
+
+
 def _ratings(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.loc[:, ["item", "rater", "dimension", "score"]].copy()
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce").astype(float)
@@ -134,18 +192,33 @@ def _alpha_columns(wide: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _alpha_with_interval(part: pd.DataFrame, seed: int, n_resamples: int) -> tuple[float, float, float, int]:
-    """(alpha, low, high, units) of every rater in ``part``; units are (item, dimension) pairs."""
+    """(alpha, low, high, units) of every rater in ``part``; units are (item, dimension) pairs,
+    resampled by item (the coincidences of an item's units summed once, then re-weighted)."""
     wide = part.pivot_table(index="rater", columns=["item", "dimension"], values="score", aggfunc="first",
                             dropna=False)
     matrix, items = _alpha_columns(wide)
     result = krippendorff_alpha(matrix, "ordinal", values=JUDGE_SCALE)
-
-    def alpha_of(columns: np.ndarray) -> float:
-        return krippendorff_alpha(matrix[:, columns], "ordinal", values=JUDGE_SCALE).alpha
-
-    low, high = bootstrap_by_item(items, alpha_of, n_resamples=n_resamples, seed=seed) \
-        if not math.isnan(result.alpha) else (float("nan"), float("nan"))
+    if math.isnan(result.alpha):
+        return result.alpha, float("nan"), float("nan"), result.n_units
+    scale = np.asarray(JUDGE_SCALE, dtype=float)
+    unique, inverse = np.unique(items, return_inverse=True)
+    per_item = np.zeros((unique.size, scale.size, scale.size))
+    np.add.at(per_item, inverse, _unit_coincidences(matrix, scale))
+    weights = _resample_weights(unique.size, n_resamples, seed)
+    low, high = _percentile_interval(_ordinal_alpha(np.einsum("ri,ikl->rkl", weights, per_item)))
     return result.alpha, low, high, result.n_units
+
+
+def _kappa_interval(pairs: pd.DataFrame, weights: Weights, seed: int, n_resamples: int) -> tuple[float, float]:
+    """95% interval of weighted kappa over resamples of items (each item's pairs together)."""
+    scale = list(JUDGE_SCALE)
+    unique, inverse = np.unique(pairs["item"].to_numpy(), return_inverse=True)
+    per_item = np.zeros((unique.size, len(scale), len(scale)))
+    rows = pairs["score_judge"].map(scale.index).to_numpy()
+    columns = pairs["score_human"].map(scale.index).to_numpy()
+    np.add.at(per_item, (inverse, rows, columns), 1.0)
+    resampled = np.einsum("ri,ikl->rkl", _resample_weights(unique.size, n_resamples, seed), per_item)
+    return _percentile_interval(_kappa_from_confusion(resampled, _distance(weights, len(scale))))
 
 
 def _paired(judge: pd.DataFrame, human: pd.DataFrame) -> pd.DataFrame:
@@ -176,11 +249,8 @@ def judge_human_agreement(
             pairs = _paired(mine, picked)
             first, second = pairs["score_judge"].to_numpy(), pairs["score_human"].to_numpy()
             kappa = weighted_kappa(first, second, weights=weights)
-            kappa_low, kappa_high = bootstrap_by_item(
-                pairs["item"].to_numpy(),
-                lambda index, first=first, second=second: weighted_kappa(first[index], second[index], weights=weights),
-                n_resamples=n_resamples, seed=seed,
-            ) if len(pairs) and not math.isnan(kappa) else (float("nan"), float("nan"))
+            kappa_low, kappa_high = _kappa_interval(pairs, weights, seed, n_resamples) \
+                if len(pairs) and not math.isnan(kappa) else (float("nan"), float("nan"))
             rows.append({
                 "judge": judge_name, "dimension": dimension, "alpha": alpha, "alpha_low": alpha_low,
                 "alpha_high": alpha_high, "kappa": kappa, "kappa_low": kappa_low, "kappa_high": kappa_high,

@@ -109,7 +109,7 @@ def _first_judge_note(table: pd.DataFrame) -> str:
     return " · ".join(note for note in notes if note)
 
 
-def judge_notes(store: Store, run_ids: Sequence[str], *, n_resamples: int = 300) -> dict[str, str]:
+def judge_notes(store: Store, run_ids: Sequence[str], *, n_resamples: int = BOOTSTRAP_RESAMPLES) -> dict[str, str]:
     """Generation run id -> how its judge was checked (only runs whose figures people rated)."""
     reviewed = set(store.review_ratings(run_ids).dropna(subset=["score"])["run_id"])
     notes = {}

@@ -154,7 +154,7 @@ def judge_check(run_ids: Sequence[str]) -> checks.JudgeCheck:
 
 @st.cache_data(show_spinner="Computing agreement …", max_entries=8)
 def _judge_check(home: str, version: str, run_ids: tuple[str, ...]) -> checks.JudgeCheck:
-    return checks.judge_check(open_store(home), run_ids, n_resamples=500)
+    return checks.judge_check(open_store(home), run_ids)
 
 
 def agreement_table(check: checks.JudgeCheck) -> pd.DataFrame:

@@ -162,3 +162,26 @@ def test_no_shared_rating_gives_nan_not_a_number():
     human = pd.DataFrame({"item": ["r/a"], "rater": ["ana"], "dimension": ["judge_cf"], "score": [2]})
     row = judge_human_agreement(judge, human, n_resamples=20).set_index("dimension").loc["judge_cf"]
     assert math.isnan(row["alpha"]) and math.isnan(row["kappa"])
+
+
+def test_the_fast_bootstraps_equal_resampling_items_one_by_one():
+    """Alpha and kappa intervals come from summed per-item coincidence / confusion matrices; they
+    equal recomputing the statistic on each resample's rows (same draws)."""
+    from core.evaluation.agreement import krippendorff_alpha
+    from core.review.agreement import _alpha_with_interval, _kappa_interval, _paired, _ratings
+
+    judge, human = simulated_ratings(n_items=25)
+    both = _ratings(pd.concat([judge, human], ignore_index=True))
+    both = both[both["dimension"] == "judge_cf"]
+    wide = both.pivot_table(index="rater", columns=["item", "dimension"], values="score", aggfunc="first",
+                            dropna=False)
+    matrix, items = wide.to_numpy(dtype=float), wide.columns.get_level_values(0).to_numpy()
+    slow = bootstrap_by_item(items, lambda cols: krippendorff_alpha(matrix[:, cols], "ordinal", values=[0, 1, 2]).alpha,
+                             n_resamples=200, seed=4)
+    _, low, high, _ = _alpha_with_interval(both, 4, 200)
+    assert (low, high) == pytest.approx(slow, abs=1e-9)
+    pairs = _paired(_ratings(judge[judge["dimension"] == "judge_cf"]), _ratings(human[human["dimension"] == "judge_cf"]))
+    first, second = pairs["score_judge"].to_numpy(), pairs["score_human"].to_numpy()
+    slow = bootstrap_by_item(pairs["item"].to_numpy(), lambda rows: weighted_kappa(first[rows], second[rows]),
+                             n_resamples=200, seed=4)
+    assert _kappa_interval(pairs, "quadratic", 4, 200) == pytest.approx(slow, abs=1e-9)
