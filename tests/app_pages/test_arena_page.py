@@ -10,7 +10,6 @@ import pytest
 from core.store import Store
 from core.store.evaluations import EvaluationItemRow, MetricValueRow
 from core.store.records import Run
-from core.workspace import Workspace
 from tests.app_pages.pagekit import page_runner
 from tests.dashboard import review_workspaces as rw
 

@@ -32,7 +32,7 @@ def simulated_ratings(seed: int = 3, n_items: int = 40, missing: float = 0.15):
     for item in range(n_items):
         for dimension in DIMENSIONS:
             truth = int(rng.integers(0, 3))
-            noisy = lambda: int(np.clip(truth + rng.choice([-1, 0, 0, 0, 1]), 0, 2))  # noqa: E731
+            noisy = lambda truth=truth: int(np.clip(truth + rng.choice([-1, 0, 0, 0, 1]), 0, 2))  # noqa: E731
             judge_rows.append({"item": f"run/p{item}", "rater": "judge-a", "dimension": dimension, "score": noisy()})
             for reviewer in ("ana", "ben"):
                 score = None if rng.random() < missing else noisy()
