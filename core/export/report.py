@@ -179,7 +179,8 @@ def _leaderboard_section(page: _Page, board: pd.DataFrame) -> None:
     else:
         page.add(_table(_leaderboard_table(reported)))
         page.text("p", "Published numbers: " + "; ".join(sorted(set(reported["provenance"].dropna()))), "caption")
-    metric = next((m for m in ("rinv", "quiz_acc", "pass_at_k") if m in board.columns and board[m].notna().any()), None)
+    metric = next((m for m in ("rinv", "perfect_image_rate", "quiz_acc", "pass_at_k")
+                   if m in board.columns and board[m].notna().any()), None)
     if metric:
         page.figure(report_charts.metric_bar(board, metric))
 
@@ -208,21 +209,39 @@ def _radar_section(page: _Page, board: pd.DataFrame) -> None:
     page.figure(report_charts.judge_radar(rows, dimensions))
 
 
+def _correlation_runs(board: pd.DataFrame) -> tuple[pd.DataFrame, str] | None:
+    """The runs of one protocol that have FID and an R_inv (strict, else the paper's): the protocol
+    with the most such runs. Runs of different protocols are never correlated together."""
+    protocols = board["protocol_id"].fillna("") if "protocol_id" in board.columns else pd.Series("", index=board.index)
+    best: tuple[int, pd.DataFrame, str] | None = None
+    for _, part in board.groupby(protocols, sort=False):
+        for metric in ("rinv", "perfect_image_rate"):
+            if {metric, "fid"} <= set(part.columns):
+                n = len(part[[metric, "fid"]].dropna())
+                if n and (best is None or n > best[0]):
+                    best = (n, part, metric)
+    return (best[1], best[2]) if best else None
+
+
 def _correlation_section(page: _Page, board: pd.DataFrame) -> None:
     page.text("h2", "Correlations")
-    if not {"rinv", "fid"} <= set(board.columns):
-        page.note("Correlating R_inv with FID needs runs that have both.")
+    chosen = _correlation_runs(board)
+    if chosen is None:
+        page.note("Correlating R_inv with FID needs runs of one protocol that have both.")
         return
+    runs, metric = chosen
     try:
-        correlation = correlate_metrics(board, "rinv", "fid")
+        correlation = correlate_metrics(runs, metric, "fid")
     except CorrelationError as exc:
         page.note(f"No correlation: {exc}.")
         return
+    protocol = runs["protocol"].dropna().iloc[0] if "protocol" in runs.columns and runs["protocol"].notna().any() else ""
     page.text("p", (
-        f"R_inv vs FID over {correlation.n} runs: Pearson r = {correlation.pearson_r:.3f} "
-        f"(p = {correlation.pearson_p:.3g}), Spearman ρ = {correlation.spearman_r:.3f} (p = {correlation.spearman_p:.3g})."
+        f"{METRICS[metric].label} vs FID over {correlation.n} runs{f' ({protocol})' if protocol else ''}: "
+        f"Pearson r = {correlation.pearson_r:.3f} (p = {correlation.pearson_p:.3g}), "
+        f"Spearman ρ = {correlation.spearman_r:.3f} (p = {correlation.spearman_p:.3g})."
     ))
-    page.figure(report_charts.correlation_scatter(board, "rinv", "fid", correlation))
+    page.figure(report_charts.correlation_scatter(runs, metric, "fid", correlation))
 
 
 def _downstream_section(page: _Page, store: Store) -> None:
