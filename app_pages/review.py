@@ -53,6 +53,8 @@ if quiz["n_pairs"]:
 if not check.reviewers.empty:
     st.caption("Reviewer vs reviewer (items rated by two or more)")
     data_table(check.reviewers, hide_index=True, key="review_reviewers")
+dimension = st.selectbox("Confusion table of", list(data.LABELS), format_func=data.LABELS.get, key="review_confusion")
+data_table(data.confusion(check, dimension), key="review_confusion_table")
 st.markdown("**Largest disagreements**")
 data_table(data.disagreement_links(check, runs), hide_index=True, key="review_disagreements",
            column_config={"Figure": st.column_config.LinkColumn("Figure", display_text="open")})

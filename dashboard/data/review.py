@@ -17,7 +17,7 @@ import streamlit as st
 from core.evaluation.prompts import JUDGE_RUBRIC
 from core.metrics import JUDGE_DIMENSIONS, JUDGE_SHORT_LABELS
 from core.problems.markup import to_markdown
-from core.review import arena, checks, sessions
+from core.review import agreement, arena, checks, sessions
 from core.store.reviews import ReviewMarks, ReviewSession
 from dashboard.data.access import cache_key, open_store, store
 from dashboard.thumbnails import resolve_figure
@@ -177,6 +177,12 @@ def agreement_table(check: checks.JudgeCheck) -> pd.DataFrame:
                                                          strict=True)],
         "Items": table["n_items"], "Reviewers": table["n_reviewers"],
     })
+
+
+def confusion(check: checks.JudgeCheck, dimension: str) -> pd.DataFrame:
+    """Counts of (judge score, reviewer score) on one dimension, labelled for reading."""
+    table = agreement.confusion_table(check.judge, check.human, dimension)
+    return table.rename(index=lambda v: f"judge {v}", columns=lambda v: f"people {v}")
 
 
 def disagreement_links(check: checks.JudgeCheck, run_names: dict[str, str]) -> pd.DataFrame:

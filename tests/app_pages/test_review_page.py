@@ -62,6 +62,9 @@ def test_a_new_visit_resumes_at_the_first_unrated_figure(review_home):
     assert "Model scores stay hidden" in texts(again)
     # Three rated figures: the agreement table is there, with the judges named.
     assert "judge vs 1 reviewer on 3 items" in texts(again)
+    confusion = again.dataframe[-2].value  # agreement, confusion, disagreements: the confusion table
+    assert list(confusion.columns) == ["people 0", "people 1", "people 2"]
+    assert int(confusion.to_numpy().sum()) == 6  # two judges x three figures on C&F
 
 
 def test_no_name_no_review(review_home):
