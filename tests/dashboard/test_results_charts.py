@@ -20,7 +20,8 @@ def store(measured_home) -> Store:
 
 @pytest.fixture
 def board(store) -> data.ResultsLeaderboard:
-    return data.results_leaderboard(store.leaderboard())
+    """The fixture's measured runs (stored without a protocol, so one protocol group of their own)."""
+    return data.results_leaderboard(store.leaderboard(), data.LeaderboardQuery(protocol=data.NO_PROTOCOL))
 
 
 def test_numbers_keep_small_values_readable():
@@ -30,14 +31,14 @@ def test_numbers_keep_small_values_readable():
     assert draw.format_number(None) == draw.format_number(float("nan")) == "—"
 
 
-def test_styler_shades_measured_rows_and_the_tie_groups_ranking_cells(board):
+def test_styler_shades_measured_rows_and_the_tie_groups_ranking_cells(board, store):
     styles = board.table.style  # the unstyled table, for positions
     styled = draw.results_leaderboard_styler(board)
     styled._compute()
     columns = list(styles.columns)
     rank, tie = columns.index("R_inv % ↑"), columns.index(data.TIE_COLUMN)
     model = list(board.table["Model"])
-    gold, pixel, paper = model.index("gold"), model.index("pixel"), model.index("Gemini-3-Pro-ImgCoder")
+    gold, pixel = model.index("gold"), model.index("pixel")
 
     def css(row: int, col: int) -> str:
         return "; ".join(f"{k}: {v}" for k, v in styled.ctx.get((row, col), []))
@@ -45,8 +46,10 @@ def test_styler_shades_measured_rows_and_the_tie_groups_ranking_cells(board):
     assert "#d8f3dc" in css(gold, rank) and "#d8f3dc" in css(gold, tie)
     assert "#eef6ff" in css(gold, columns.index("Model"))  # measured shading elsewhere in the row
     assert "#eef6ff" in css(pixel, rank) and "#d8f3dc" not in css(pixel, rank)  # separable
-    assert css(paper, rank) == ""  # reported rows unshaded
     html = styled.to_html()
+    paper = draw.results_leaderboard_styler(data.results_leaderboard(store.leaderboard()))
+    paper._compute()
+    assert not any("#eef6ff" in v for styles in paper.ctx.values() for _, v in styles)  # reported: unshaded
     assert "85.00" in html and "—" in html
 
 
@@ -115,10 +118,10 @@ def test_judge_radar_draws_closed_polygons_on_the_declared_scale(store):
 
 
 def test_correlation_scatter_labels_points_and_draws_the_fit(store):
-    view = data.correlation_view(store.leaderboard(), "fid", "rinv", "all")
+    view = data.correlation_view(store.leaderboard(), "fid", "judge_cf", "all")
     figure = draw.correlation_scatter(view)
     points = [t for t in figure.data if t.mode == "markers+text"]
-    assert sum(len(t.x) for t in points) == 15
+    assert sum(len(t.x) for t in points) == 14  # one measured run has no judge score
     labels = {label for t in points for label in t.text}
     assert {"gold", "Gemini-3-Pro-ImgCoder"} <= labels
     measured = next(t for t in points if "(measured)" in t.name)
@@ -126,5 +129,5 @@ def test_correlation_scatter_labels_points_and_draws_the_fit(store):
     line = next(t for t in figure.data if t.name == "least-squares fit")
     slope, intercept = view.fit
     assert np.allclose(np.asarray(line.y), slope * np.asarray(line.x) + intercept)
-    assert figure.layout.xaxis.title.text == "FID ↓" and figure.layout.yaxis.title.text == "R_inv % ↑"
+    assert figure.layout.xaxis.title.text == "FID ↓" and figure.layout.yaxis.title.text == "C&F ↑"
     assert f"r = {view.correlation.pearson_r:.2f}" in figure.layout.title.text

@@ -48,7 +48,7 @@ def test_correlate_metrics_uses_runs_that_have_both():
 
 def test_reported_table_fid_does_not_predict_correctness():
     runs = load_reported_results().runs
-    rinv = [run.metrics["rinv"] for run in runs]
+    rinv = [run.metrics["perfect_image_rate"] for run in runs]  # the paper's R_inv
     fid = [run.metrics["fid"] for run in runs]
     result = correlate(rinv, fid, x_name="rinv", y_name="fid", runs=[run.name for run in runs])
     # computed on the paper's 11 runs (arXiv 2601.17027, bundled in data/reported)
