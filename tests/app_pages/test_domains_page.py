@@ -80,3 +80,16 @@ def test_clicking_an_image_type_cell_passes_subject_and_type(measured_home):
     assert not at.exception
     link = at.get("page_link")[0].proto
     assert link.query_string == "run=gold&subject=Physics&type=Physics+-+Circuit"
+
+
+def test_one_protocol_per_grid(protocol_home):
+    from tests.dashboard.protocol_workspaces import IMPORTED_RUNS, OFFLINE_RUN
+
+    at = open_domains()
+    assert not at.exception
+    picker = at.selectbox(key="protocol")
+    assert picker.value.startswith("SciGenBench paper (scigen)")  # the imported runs have breakdowns
+    assert set(cells(at)["Run"]) == set(IMPORTED_RUNS)  # the offline run is another protocol
+    picker.set_value(next(o for o in picker.options if o.startswith("custom (53 problems)"))).run()
+    assert not at.exception
+    assert set(cells(at)["Run"]) == {OFFLINE_RUN}

@@ -31,6 +31,7 @@ def make_protocol_workspace(root: Path) -> Workspace:
     store.upsert_aggregates("eva-offline", [
         Aggregate(metric="rinv", value=90.6, ci_low=82.0, ci_high=97.0, n=53),
         Aggregate(metric="perfect_image_rate", value=92.0, ci_low=84.0, ci_high=98.0, n=50),
+        Aggregate(metric="rinv", value=95.0, scope="subject", scope_value="Physics", n=20),
     ])
     store.set_run_protocol("eva-offline", build_protocol(
         [f"custom:sample-{i}" for i in range(53)],
