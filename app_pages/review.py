@@ -20,6 +20,9 @@ run_ids, plan, size, seed = panel.session_picker(runs)
 if not reviewer or not run_ids:
     st.info("Type your name in the sidebar and pick at least one run to start (or resume) a review.")
     st.stop()
+if plan == data.PAIRWISE and len(run_ids) != 2:
+    st.info("Pick exactly two runs to compare their figures side by side.")
+    st.stop()
 
 session = (data.open_session if may_save else data.peek_session)(reviewer, run_ids, plan, size, seed)
 if session is None or not session.items:
@@ -32,9 +35,12 @@ position_key = f"review_position_{session.session_id}"
 if position_key not in st.session_state:
     st.session_state[position_key] = min(data.resume_position(session), len(session.items) - 1)
 position = st.session_state[position_key]
-item = data.review_item(session, position)
-
 panel.navigation(position_key, position, len(session.items))
+if session.plan == data.PAIRWISE:
+    pair = data.pair_item(session, position)
+    panel.pair_panel(pair, (lambda picked: data.save_vote(session, pair, picked)) if may_save else None)
+    st.stop()
+item = data.review_item(session, position)
 panel.rating_panel(item, (lambda s, v: data.save_marks(session, item, s, v)) if may_save else None)
 panel.revealed_scores(item, *data.machine_scores(item))
 

@@ -51,7 +51,7 @@ from core.metrics import Aggregate, MetricSpec, declare_metric
 from core.models.messages import Message, image_message, system_message, text_message
 from core.problems import Problem
 
-__all__ = ["ARENA", "ArenaEvaluator", "COMPARED_FIGURES", "parse_arena_reply", "shown_first"]
+__all__ = ["ARENA", "ArenaEvaluator", "COMPARED_FIGURES", "outcome_of", "parse_arena_reply", "shown_first"]
 
 WIN, FIRST_PICKED = "arena_win", "arena_first_picked"
 declare_metric(MetricSpec(
@@ -116,7 +116,8 @@ def shown_first(seed: int, problem_uid: str, opponent: str) -> Literal["a", "b"]
     return "a" if digest[0] % 2 == 0 else "b"
 
 
-def _outcome(picked: Picked, first: str) -> float:
+def outcome_of(picked: Picked, first: str) -> float:
+    """1 when run a's figure was picked, 0.5 for a tie, 0 when run b's (``first``: 'a' or 'b')."""
     if picked == "tie":
         return 0.5
     picked_run = first if picked == "first" else ("b" if first == "a" else "a")
@@ -212,7 +213,7 @@ class ArenaEvaluator(FigureEvaluator):
                 return output
             picked, reason = parse_arena_reply(reply.text)
             if picked is not None:
-                output.metric_values = self._values(problem.uid, _outcome(picked, first), first, picked, reason)
+                output.metric_values = self._values(problem.uid, outcome_of(picked, first), first, picked, reason)
                 return output
             messages = [*messages, {"role": "assistant", "content": reply.text or ""},
                         text_message(ARENA_RETRY.render())]

@@ -4,6 +4,8 @@ ratings with intervals, the win-rate matrix and the judge's position bias
 
 A comparison is one arena judgement: run A (the generation run an arena evaluation run scores)
 against its opponent B on one problem. Runs A vs B and B vs A both count (two judgements).
+People's picks on the Review page (pairwise plan) are comparisons too, kept apart from the
+models' (``judges="people"``), so a judge model's standings can be set beside people's.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.evaluation.arena import WIN
+from core.evaluation.arena import WIN, outcome_of
 from core.evaluation.pairwise import (
     BOOTSTRAP_RESAMPLES,
     COMPARISON_COLUMNS,
@@ -24,12 +26,35 @@ from core.evaluation.pairwise import (
 )
 from core.store import Store
 
-__all__ = ["ArenaStandings", "arena_standings", "comparisons"]
+__all__ = ["JUDGES", "ArenaStandings", "arena_standings", "comparisons", "people_comparisons"]
 
 
-def comparisons(store: Store, runs: Sequence[str] | None = None) -> pd.DataFrame:
-    """Every decided arena judgement (``COMPARISON_COLUMNS`` plus ``judge_run``: the evaluation
-    run), run names as the store has them; ``runs`` keeps comparisons between those runs only."""
+JUDGES = ("models", "people")
+"""Whose judgements: the arena's judge models (evaluation runs), or reviewers on the Review page."""
+
+
+def people_comparisons(store: Store) -> pd.DataFrame:
+    """Reviewers' picks as comparisons (``judge_run`` = ``reviewer:<name>``)."""
+    votes = store.pairwise_votes()
+    return pd.DataFrame({
+        "problem_uid": votes["problem_uid"], "run_a": votes["name_a"].fillna(votes["run_a"]),
+        "run_b": votes["name_b"].fillna(votes["run_b"]),
+        "outcome": [outcome_of(p, f) for p, f in zip(votes["picked"], votes["first_shown"], strict=True)],
+        "first_shown": votes["first_shown"], "picked": votes["picked"],
+        "judge_run": "reviewer:" + votes["reviewer"].astype(str),
+    }, columns=[*COMPARISON_COLUMNS, "judge_run"])
+
+
+def comparisons(store: Store, runs: Sequence[str] | None = None, *, judges: str = "models") -> pd.DataFrame:
+    """Every decided judgement (``COMPARISON_COLUMNS`` plus ``judge_run``: the evaluation run, or
+    the reviewer) by the arena's judge ``models`` or by ``people``, run names as the store has
+    them; ``runs`` keeps comparisons between those runs only."""
+    if judges not in JUDGES:
+        raise ValueError(f"judges must be one of {JUDGES}, got {judges!r}")
+    if judges == "people":
+        frame = people_comparisons(store)
+        return (frame[frame["run_a"].isin(runs) & frame["run_b"].isin(runs)] if runs is not None else frame
+                ).reset_index(drop=True)
     rows = store.pairwise_outcomes(WIN)
     names = store.list_runs("generation")
     name_of = dict(zip(names["run_id"], names["name"], strict=True))
@@ -61,9 +86,9 @@ class ArenaStandings:
     n_comparisons: int
 
 
-def arena_standings(store: Store, runs: Sequence[str] | None = None, *,
+def arena_standings(store: Store, runs: Sequence[str] | None = None, *, judges: str = "models",
                     n_resamples: int = BOOTSTRAP_RESAMPLES) -> ArenaStandings:
-    frame = comparisons(store, runs)
+    frame = comparisons(store, runs, judges=judges)
     return ArenaStandings(
         ratings=bradley_terry_ratings(frame, n_resamples=n_resamples),
         win_rates=win_rate_matrix(frame) if not frame.empty else pd.DataFrame(),

@@ -8,7 +8,9 @@ rendered) from the chosen runs:
 * ``judges_disagree``: figures whose judges disagree most (sum over dimensions of the spread
   between judges), for runs scored by two or more judges;
 * ``quiz_vs_judge``: figures where the quiz answerer and the judge disagree most: the gap between
-  the share of quizzes answered right and the judge's mean score on a 0-1 scale.
+  the share of quizzes answered right and the judge's mean score on a 0-1 scale;
+* ``pairwise``: two runs, their figures of the same problem side by side (problems both rendered,
+  stratified); the reviewer picks the better one or a tie, as the arena's judge does.
 
 A session's id is derived from (reviewer, plan, runs, size, seed), so choosing the same again
 resumes it: the draw is stored once and the review continues at the first item the reviewer has
@@ -31,10 +33,12 @@ from core.store.reviews import ReviewSession
 
 __all__ = [
     "DIMENSIONS",
+    "PAIRWISE",
     "PLANS",
     "draw_items",
     "judges_disagree",
     "open_session",
+    "pair_of",
     "quiz_vs_judge",
     "rated_items",
     "resume_position",
@@ -47,7 +51,9 @@ PLANS: dict[str, str] = {
     "stratified": "Stratified by subject and image type",
     "judges_disagree": "Where the judges disagree most",
     "quiz_vs_judge": "Where the quiz answerer and the judge disagree",
+    "pairwise": "Two runs side by side: pick the better figure",
 }
+PAIRWISE = "pairwise"
 Item = tuple[str, str]
 
 
@@ -100,6 +106,12 @@ def draw_items(store: Store, run_ids: Sequence[str], plan: str, size: int, seed:
     if plan not in PLANS:
         raise ValueError(f"unknown sampling plan {plan!r}; known: {', '.join(PLANS)}")
     figures = store.figure_outcomes(list(run_ids), status="ok")
+    if plan == PAIRWISE:
+        if len(set(run_ids)) != 2:
+            raise ValueError("the pairwise plan compares exactly two runs")
+        first, second = pair_of(run_ids)
+        shared = set(figures.loc[figures["run_id"] == second, "problem_uid"])
+        return stratified(figures[(figures["run_id"] == first) & figures["problem_uid"].isin(shared)], size, seed)
     if plan == "stratified":
         return stratified(figures, size, seed)
     if plan == "quiz_vs_judge":
@@ -108,6 +120,12 @@ def draw_items(store: Store, run_ids: Sequence[str], plan: str, size: int, seed:
     scores = store.judge_scores_of(list(run_ids))
     scores = scores[[(run, uid) in rendered for run, uid in zip(scores["run_id"], scores["problem_uid"], strict=True)]]
     return judges_disagree(scores, size)
+
+
+def pair_of(run_ids: Sequence[str]) -> tuple[str, str]:
+    """(run a, run b) of a pairwise session: the two runs in sorted order."""
+    first, second = sorted(set(run_ids))
+    return first, second
 
 
 def session_id_of(reviewer: str, plan: str, run_ids: Sequence[str], size: int, seed: int) -> str:
@@ -141,5 +159,9 @@ def rated_items(store: Store, reviewer: str, run_ids: Sequence[str]) -> set[Item
 
 def resume_position(store: Store, session: ReviewSession) -> int:
     """Index of the first item of the session the reviewer has not fully rated (len = all done)."""
-    done = rated_items(store, session.reviewer, session.run_ids)
+    if session.plan == PAIRWISE:
+        votes = store.pairwise_votes(session.run_ids, reviewer=session.reviewer)
+        done = {(session.run_ids[0], uid) for uid in votes["problem_uid"]}
+    else:
+        done = rated_items(store, session.reviewer, session.run_ids)
     return next((index for index, item in enumerate(session.items) if tuple(item) not in done), len(session.items))

@@ -20,8 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.store.records import utc_now
 
 __all__ = [
+    "PAIRWISE_COLUMNS",
     "RATING_COLUMNS",
     "VERDICT_COLUMNS",
+    "PairwiseVote",
     "ReviewMarks",
     "ReviewSession",
 ]
@@ -55,6 +57,23 @@ class ReviewMarks(BaseModel):
     scores: dict[str, int | None] = Field(default_factory=dict, description="dimension -> 0..2 (None: unrated).")
     verdicts: dict[int, Verdict] = Field(default_factory=dict, description="quiz index -> verdict.")
     session_id: str | None = None
+
+
+class PairwiseVote(BaseModel):
+    """A reviewer's pick between two runs' figures of one problem."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run_a: str = Field(min_length=1)
+    run_b: str = Field(min_length=1)
+    problem_uid: str = Field(min_length=1)
+    reviewer: str = Field(min_length=1)
+    first_shown: Literal["a", "b"] = Field(description="Whose figure was shown first (on the left).")
+    picked: Literal["first", "second", "tie"] | None = Field(description="None: take the vote back.")
+    session_id: str | None = None
+
+
+PAIRWISE_COLUMNS = ("run_a", "run_b", "problem_uid", "reviewer", "first_shown", "picked", "session_id", "rated_at")
 
 
 def insert_session(cursor: duckdb.DuckDBPyConnection, session: ReviewSession) -> bool:
@@ -184,4 +203,37 @@ def select_pairwise(cursor: duckdb.DuckDBPyConnection, metric: str) -> pd.DataFr
            WHERE m.metric = ?
            ORDER BY e.created_at, e.run_id, m.problem_uid""",
         [metric],
+    ).df()
+
+
+def upsert_vote(cursor: duckdb.DuckDBPyConnection, vote: PairwiseVote) -> None:
+    """Replace the reviewer's vote on this pair and problem (``picked`` None: remove it)."""
+    key = [vote.run_a, vote.run_b, vote.problem_uid, vote.reviewer]
+    cursor.execute("DELETE FROM review_pairwise WHERE run_a = ? AND run_b = ? AND problem_uid = ? AND reviewer = ?",
+                   key)
+    if vote.picked is not None:
+        cursor.execute(
+            "INSERT INTO review_pairwise (run_a, run_b, problem_uid, reviewer, first_shown, picked, session_id, "
+            "rated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [*key, vote.first_shown, vote.picked, vote.session_id, utc_now()],
+        )
+
+
+def select_votes(cursor: duckdb.DuckDBPyConnection, run_ids: Sequence[str] | None = None,
+                 reviewer: str | None = None) -> pd.DataFrame:
+    """Columns: :data:`PAIRWISE_COLUMNS` plus name_a, name_b (the runs' names); ``run_ids``
+    keeps votes between those runs only."""
+    clauses, params = [], []
+    if run_ids is not None:
+        clauses.append("v.run_a IN (SELECT unnest(?::VARCHAR[])) AND v.run_b IN (SELECT unnest(?::VARCHAR[]))")
+        params += [list(run_ids), list(run_ids)]
+    if reviewer is not None:
+        clauses.append("v.reviewer = ?")
+        params.append(reviewer)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    return cursor.execute(
+        f"""SELECT {', '.join('v.' + name for name in PAIRWISE_COLUMNS)}, a.name AS name_a, b.name AS name_b
+            FROM review_pairwise v LEFT JOIN runs a ON a.run_id = v.run_a LEFT JOIN runs b ON b.run_id = v.run_b
+            {where} ORDER BY v.run_a, v.run_b, v.problem_uid, v.reviewer""",
+        params,
     ).df()

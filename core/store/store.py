@@ -37,7 +37,7 @@ from core.store.problems import FilterValue
 from core.store.quiz_audits import QuizAuditRow, QuizGenerationRow
 from core.store.records import Aggregate, Run, UpsertCounts, utc_now
 from core.store.reported import ReportedResults
-from core.store.reviews import ReviewMarks, ReviewSession
+from core.store.reviews import PairwiseVote, ReviewMarks, ReviewSession
 from core.workspace import Workspace
 
 
@@ -825,3 +825,13 @@ class Store:
         belongs to (see ``core.store.reviews.select_pairwise``)."""
         with self._reading() as cursor:
             return review_sql.select_pairwise(cursor, metric)
+
+    def save_pairwise_vote(self, vote: PairwiseVote) -> None:
+        """Replace a reviewer's pick between two runs' figures of one problem (None: take it back)."""
+        with self._writing() as transaction:
+            review_sql.upsert_vote(transaction.cursor, vote)
+
+    def pairwise_votes(self, run_ids: Sequence[str] | None = None, *, reviewer: str | None = None) -> pd.DataFrame:
+        """People's picks between runs (``core.store.reviews.PAIRWISE_COLUMNS`` plus run names)."""
+        with self._reading() as cursor:
+            return review_sql.select_votes(cursor, run_ids, reviewer)

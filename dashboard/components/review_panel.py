@@ -1,9 +1,10 @@
-"""The Review page's widgets: who reviews, what to review, and the rating panel driven by keys.
+"""The Review page's widgets: who reviews, what to review, and the rating panels driven by keys.
 
 Keyboard (Streamlit's button shortcuts, so every key is also a button to click):
 ``0`` ``1`` ``2`` score the highlighted dimension and move to the next; ``Y`` / ``N`` / ``B`` mark
 the highlighted quiz readable / not readable / bad; ``Backspace`` takes back the last mark;
-``→`` / ``←`` go to the next / previous figure. Every mark is saved at once.
+``→`` / ``←`` go to the next / previous figure. Two runs side by side: ``1`` / ``2`` pick the left /
+right figure, ``T`` a tie. Every mark is saved at once.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from dashboard.data.review import (
     RUBRIC,
     SHORT_LABELS,
     VERDICT_LABELS,
+    PairItem,
     ReviewItem,
 )
 
 SaveMarks = Callable[[dict[str, int], dict[int, str]], None]
+SaveVote = Callable[[str | None], None]
+PAIR_KEYS = {"1": "first", "2": "second", "T": "tie"}
 VERDICT_KEYS = {"Y": "readable", "N": "not_readable", "B": "bad_quiz"}
 
 
@@ -135,3 +139,30 @@ def revealed_scores(item: ReviewItem, judge: pd.DataFrame, answers: pd.DataFrame
             data_table(judge, hide_index=True, key="review_judge_table")
         if not answers.empty:
             data_table(answers.rename_axis("Quiz").reset_index(), hide_index=True, key="review_quiz_table")
+
+
+def _vote(item: PairItem, save: SaveVote, key: str) -> None:
+    save(None if key == "Backspace" else PAIR_KEYS[key])
+
+
+def pair_panel(item: PairItem, save: SaveVote | None) -> None:
+    """Two runs' figures of one problem side by side (order drawn per problem); ``1`` / ``2`` pick
+    the left / right figure, ``T`` a tie; which run drew which shows once picked."""
+    st.caption(item.uid)
+    st.markdown(item.question_md)
+    for column, image, label, name, side in zip(st.columns(2), item.images, ("Figure 1", "Figure 2"), item.names,
+                                                ("first", "second"), strict=True):
+        with column.container(border=True):
+            chosen = " ✓ picked" if item.picked in (side, "tie") else ""
+            st.markdown(f"**{label}**{chosen}" + (f" · run {name}" if item.rated else ""))
+            if image is not None:
+                st.image(str(image))
+            else:
+                st.caption("No image")
+    if save is None:
+        return
+    keys = st.columns(4)
+    for column, (key, label) in zip(keys, [("1", "1 left is better"), ("2", "2 right is better"), ("T", "T tie"),
+                                           ("Backspace", "Undo")], strict=True):
+        column.button(label, key=f"pair_key_{key}", shortcut=key, on_click=_vote, args=(item, save, key),
+                      width="stretch")

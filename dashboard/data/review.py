@@ -14,15 +14,17 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core.evaluation.arena import shown_first
 from core.evaluation.prompts import JUDGE_RUBRIC
 from core.metrics import JUDGE_DIMENSIONS, JUDGE_SHORT_LABELS
 from core.problems.markup import to_markdown
 from core.review import agreement, arena, checks, sessions
-from core.store.reviews import ReviewMarks, ReviewSession
+from core.store.reviews import PairwiseVote, ReviewMarks, ReviewSession
 from dashboard.data.access import cache_key, open_store, store
 from dashboard.thumbnails import resolve_figure
 
 PLANS = sessions.PLANS
+PAIRWISE = sessions.PAIRWISE
 DIMENSIONS = sessions.DIMENSIONS
 LABELS = dict(JUDGE_DIMENSIONS)
 SHORT_LABELS = JUDGE_SHORT_LABELS
@@ -58,6 +60,27 @@ class ReviewItem:
 
     def next_quiz(self) -> int | None:
         return next((i for i in range(len(self.quizzes)) if i not in self.verdicts), None)
+
+
+@dataclass(frozen=True)
+class PairItem:
+    """Two runs' figures of one problem, in the order shown, and the reviewer's pick so far."""
+
+    run_a: str
+    run_b: str
+    uid: str
+    question_md: str
+    first_shown: str
+    """'a' or 'b': whose figure is on the left."""
+    images: tuple[Path | None, Path | None]
+    """(left, right)."""
+    names: tuple[str, str]
+    """Run names (left, right): shown only once the reviewer has picked."""
+    picked: str | None = None
+
+    @property
+    def rated(self) -> bool:
+        return self.picked is not None
 
 
 def generation_runs() -> dict[str, str]:
@@ -107,6 +130,33 @@ def _review_item(home: str, version: str, reviewer: str, run_id: str, uid: str) 
         scores={row.dimension: int(row.score) for row in ratings.itertuples()},
         verdicts={int(row.quiz_index): str(row.verdict) for row in verdicts.itertuples()},
     )
+
+
+def pair_item(session: ReviewSession, position: int) -> PairItem:
+    run_a, uid = session.items[position]
+    return _pair_item(*cache_key(), session.reviewer, run_a, sessions.pair_of(session.run_ids)[1], uid, session.seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _pair_item(home: str, version: str, reviewer: str, run_a: str, run_b: str, uid: str, seed: int) -> PairItem:
+    the_store = open_store(home)
+    problem = the_store.get_problem(uid)
+    first = shown_first(seed, uid, run_b)
+    order = (run_a, run_b) if first == "a" else (run_b, run_a)
+    names = tuple((the_store.get_run(run_id).name if the_store.get_run(run_id) else run_id) for run_id in order)
+    images = tuple(resolve_figure(home, (the_store.figure(run_id, uid) or {}).get("image_path")) for run_id in order)
+    votes = the_store.pairwise_votes([run_a, run_b], reviewer=reviewer)
+    votes = votes[votes["problem_uid"] == uid]
+    return PairItem(run_a=run_a, run_b=run_b, uid=uid, first_shown=first, images=images, names=names,
+                    question_md=to_markdown(problem.question) if problem else "(problem not in the store)",
+                    picked=str(votes["picked"].iloc[0]) if len(votes) else None)
+
+
+def save_vote(session: ReviewSession, item: PairItem, picked: str | None) -> None:
+    """Store the reviewer's pick at once (None takes it back)."""
+    store().save_pairwise_vote(PairwiseVote(run_a=item.run_a, run_b=item.run_b, problem_uid=item.uid,
+                                            reviewer=session.reviewer, first_shown=item.first_shown, picked=picked,
+                                            session_id=session.session_id))
 
 
 def save_marks(session: ReviewSession, item: ReviewItem, scores: dict[str, int], verdicts: dict[int, str]) -> None:
@@ -196,24 +246,27 @@ def disagreement_links(check: checks.JudgeCheck, run_names: dict[str, str]) -> p
     return pd.DataFrame(rows, columns=["Figure", "Run", "Problem", "Gap", "Where"])
 
 
-def arena_runs() -> list[str]:
-    """Generation runs that took part in a stored arena comparison."""
-    frame = _arena_comparisons(*cache_key())
+ARENA_JUDGES = {"models": "the arena's judge models", "people": "people (Review page, pairwise plan)"}
+
+
+def arena_runs(judges: str) -> list[str]:
+    """Generation runs that took part in a stored comparison by ``judges``."""
+    frame = _arena_comparisons(*cache_key(), judges)
     return sorted(set(frame["run_a"]) | set(frame["run_b"]))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _arena_comparisons(home: str, version: str) -> pd.DataFrame:
-    return arena.comparisons(open_store(home))
+def _arena_comparisons(home: str, version: str, judges: str) -> pd.DataFrame:
+    return arena.comparisons(open_store(home), judges=judges)
 
 
-def arena_standings(runs: Sequence[str]) -> arena.ArenaStandings:
-    return _arena_standings(*cache_key(), tuple(sorted(runs)))
+def arena_standings(runs: Sequence[str], judges: str) -> arena.ArenaStandings:
+    return _arena_standings(*cache_key(), tuple(sorted(runs)), judges)
 
 
 @st.cache_data(show_spinner="Fitting Bradley-Terry ratings …", max_entries=8)
-def _arena_standings(home: str, version: str, runs: tuple[str, ...]) -> arena.ArenaStandings:
-    return arena.arena_standings(open_store(home), runs)
+def _arena_standings(home: str, version: str, runs: tuple[str, ...], judges: str) -> arena.ArenaStandings:
+    return arena.arena_standings(open_store(home), runs, judges=judges)
 
 
 def ratings_table(standings: arena.ArenaStandings) -> pd.DataFrame:

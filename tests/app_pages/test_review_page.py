@@ -88,3 +88,21 @@ def test_the_leaderboard_notes_how_a_reviewed_run_s_judge_was_checked(review_hom
     assert not at.exception
     notes = [c.value for c in at.caption if "Judge checked for" in c.value]
     assert notes and notes[0].startswith("Judge checked for **coder**: judge-a: judge vs 1 reviewer on 6 items")
+
+
+def test_two_runs_side_by_side_blind_until_picked_then_in_the_people_arena(review_home):
+    at = page_runner("review.py")(reviewer="ana")
+    at.multiselect(key="review_runs").set_value(["coder", "cards"]).run()
+    at.selectbox(key="review_plan").set_value("pairwise").run()
+    assert not at.exception
+    assert not [m.value for m in at.markdown if "run coder" in m.value or "run cards" in m.value]
+    at = at.button(key="pair_key_1").click().run()
+    assert [m.value for m in at.markdown if "✓ picked" in m.value and "· run " in m.value]
+    at = at.button(key="review_next").click().run()
+    at = at.button(key="pair_key_T").click().run()
+    votes = Store.open(Workspace.from_env(review_home)).pairwise_votes(reviewer="ana")
+    assert sorted(votes["picked"]) == ["first", "tie"] and set(votes["first_shown"]) <= {"a", "b"}
+    arena = page_runner("arena.py")()
+    arena.segmented_control(key="arena_judges").set_value("people").run()
+    assert not arena.exception
+    assert sorted(arena.dataframe[0].value["Run"]) == ["cards", "coder"]

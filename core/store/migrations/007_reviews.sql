@@ -36,3 +36,17 @@ CREATE TABLE review_verdicts (
     rated_at    TIMESTAMP NOT NULL,
     PRIMARY KEY (run_id, problem_uid, reviewer, quiz_index)
 );
+
+-- A reviewer's pick between two runs' figures of one problem (the arena, by a person). The order
+-- shown is recorded, so people's position bias can be measured like a judge model's.
+CREATE TABLE review_pairwise (
+    run_a       VARCHAR NOT NULL,              -- generation run ids, as the session lists them
+    run_b       VARCHAR NOT NULL,
+    problem_uid VARCHAR NOT NULL,
+    reviewer    VARCHAR NOT NULL,
+    first_shown VARCHAR NOT NULL,              -- a | b: whose figure was shown first (left)
+    picked      VARCHAR NOT NULL,              -- first | second | tie
+    session_id  VARCHAR,
+    rated_at    TIMESTAMP NOT NULL,
+    PRIMARY KEY (run_a, run_b, problem_uid, reviewer)
+);

@@ -89,3 +89,28 @@ def test_machine_scores_come_keyed_by_generation_run(review_store):
     assert set(scores["run_id"]) == {coder} and set(scores["judge"]) == set(rw.JUDGES)
     answers = review_store.quiz_answers_of([coder])
     assert not answers[answers["problem_uid"] == rw.QUIZ_CONTRADICTS]["correct"].any()
+
+
+def test_pairwise_sessions_resume_and_people_picks_become_comparisons(review_store):
+    from core.review.arena import comparisons
+    from core.store.reviews import PairwiseVote
+
+    coder, cards = rw.generation_run_id("coder"), rw.generation_run_id("cards")
+    with pytest.raises(ValueError, match="exactly two runs"):
+        draw_items(review_store, [coder], "pairwise", 4)
+    session = open_session(review_store, reviewer="ana", run_ids=[coder, cards], plan="pairwise", size=4)
+    run_a, run_b = session.run_ids
+    assert {run for run, _ in session.items} == {run_a} and len(session.items) == 4
+    picks = [("a", "first"), ("b", "first"), ("a", "tie")]  # a wins, b wins, tie
+    for (_, uid), (first, picked) in zip(session.items, picks, strict=False):
+        review_store.save_pairwise_vote(PairwiseVote(run_a=run_a, run_b=run_b, problem_uid=uid, reviewer="ana",
+                                                     first_shown=first, picked=picked))
+    assert resume_position(review_store, session) == 3
+    people = comparisons(review_store, judges="people")
+    expected = {uid: outcome for (_, uid), outcome in zip(session.items, [1.0, 0.0, 0.5], strict=False)}
+    assert dict(zip(people["problem_uid"], people["outcome"], strict=True)) == expected
+    assert set(people["judge_run"]) == {"reviewer:ana"} and comparisons(review_store).empty
+    run_id, uid = session.items[0]
+    review_store.save_pairwise_vote(PairwiseVote(run_a=run_a, run_b=run_b, problem_uid=uid, reviewer="ana",
+                                                 first_shown="a", picked=None))  # taken back
+    assert resume_position(review_store, session) == 0
