@@ -55,6 +55,8 @@ def run_import_official(args: argparse.Namespace) -> int:
     for result in done:
         print(f"{result.model}: {result.state}, {result.figures} figures -> runs {result.generation_run!r}, "
               f"{result.evaluation_run!r}")
+        if result.state == "kept":
+            print("  the runs stored before are left as they were: a file below could not be read")
         for issue in result.issues:
             print(f"  left out: {issue}")
         reported += len(result.issues)

@@ -93,12 +93,11 @@ class RowIssue:
     message: str
 
     def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f": row {self.row}"
+        parts = [f"row {self.row}"] if self.row is not None else []
         if self.column is not None:
-            where += f", column '{self.column}'"
-        return f"{where}: {self.message}"
+            parts.append(f"column '{self.column}'")
+        where = ", ".join(parts)
+        return f"{self.file}: {where}: {self.message}" if where else f"{self.file}: {self.message}"
 
 
 @dataclass
@@ -136,6 +135,10 @@ class ModelResults:
             or (uid in self.t2i and any(v is not None for v in self.t2i[uid].values()))
             or (uid in self.no_figure and "no quizzes" in self.no_figure[uid].lower())
         )
+
+    def unread_files(self) -> list[str]:
+        """Result files skipped whole (a required column missing, unreadable)."""
+        return sorted({i.file for i in self.issues if i.row is None and i.file.endswith(".csv")})
 
     def digest(self) -> str:
         """Content digest of what would be stored (same files -> same digest)."""
@@ -390,7 +393,7 @@ class ModelImport:
     generation_run: str
     evaluation_run: str
     state: str
-    """new | replaced | unchanged."""
+    """new | replaced | unchanged | kept (stored before and left so: a file could not be read)."""
     figures: int
     issues: list[RowIssue]
 
@@ -469,6 +472,9 @@ def store_model(store: Store, workspace: Workspace, results: ModelResults, *, so
     uids = results.uids()
     if existing is not None and evaluation is not None and store.get_meta(key) == digest:
         return ModelImport(results.model, generation_name, evaluation_name, "unchanged", len(uids), results.issues)
+    if existing is not None and results.unread_files():
+        # A file skipped whole would drop what an earlier import stored from it: keep that import.
+        return ModelImport(results.model, generation_name, evaluation_name, "kept", len(uids), results.issues)
     for run in (evaluation, existing):
         if run is not None:
             store.delete_run(run.run_id)

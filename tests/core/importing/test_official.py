@@ -156,3 +156,24 @@ def test_seephys_has_no_open_question_and_t2i_means_skip_incomplete_rows(workspa
     assert (numbers["psnr"], numbers["ssim"], numbers["clip"]) == pytest.approx((12.0, 0.6, 26.0))
     run = store.find_run("evaluation", run_names("seephys", "m")[1])
     assert store.run_protocols([run.run_id])[run.run_id] == official_protocol("seephys")
+
+
+def test_a_file_that_cannot_be_read_never_drops_what_was_stored_from_it(
+    store: Store, workspace: Workspace, tmp_path: Path
+) -> None:
+    results, images = write_official(tmp_path)
+    import_official(store, workspace, results, images_dir=images)
+    before = overall(store, run_names("scigen", "beta")[1])
+    judge = results / "scigen" / "llm_as_judge" / "beta_quality_scores.csv"
+    judge.write_text("id,model,Correctness_Fidelity\n1,beta,2\n", encoding="utf-8")  # columns missing
+    quiz = results / "scigen" / "quiz" / "beta_detailed_evaluation.csv"
+    quiz.write_text(quiz.read_text(encoding="utf-8-sig").replace("6,beta,1,Quiz 1?,B,B,1,", "6,beta,1,Quiz 1?,A,B,0,"),
+                    encoding="utf-8-sig")
+
+    done = {d.model: d for d in import_official(store, workspace, results, images_dir=images)}
+
+    assert done["beta"].state == "kept" and done["alpha-imgcoder"].state == "unchanged"
+    assert [str(i) for i in done["beta"].issues if i.file == str(judge)] == [
+        f"{judge}: column 'Layout_Precision': required column missing (has: id, model, Correctness_Fidelity)"
+    ]
+    assert overall(store, run_names("scigen", "beta")[1]) == before
