@@ -355,7 +355,10 @@ class Store:
         """One row per run: run_id, name, kind, generator_kind, access, model, provenance,
         created_at, evaluated_by, then one float column per metric the runs have (in METRICS
         order), then ``<metric>_ci_low``/``<metric>_ci_high``/``<metric>_n`` where stored.
-        Sorted by rinv (best first, missing last), then name.
+        Sorted by rinv (else the paper's perfect_image_rate; best first, missing last), then name.
+        ``protocol_id`` / ``protocol``: the protocol of the row's numbers (its evaluation runs'
+        protocols merged, see ``core.protocols.merge_protocols``; None when none is recorded);
+        numbers of different protocols are not comparable.
 
         Measured rows (``kind`` None or 'generation') are generation runs: their own numbers
         (pass@1, pass@k, cost) merged with their evaluation runs' overall aggregates (per metric,
