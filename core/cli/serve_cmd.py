@@ -59,7 +59,7 @@ def _secrets_have_auth() -> bool:
 
 def run_serve(args: argparse.Namespace) -> int:
     from core.serving import SIGN_IN_ENV, VIEWER_ENV, binding_refusal, exposure_warning, without_secrets
-    from core.workspace import Workspace
+    from core.workspace import PROJECT_ROOT, Workspace
 
     if not 0 < args.port < 65536:
         raise CliError(f"--port must be 1-65535, got {args.port}")
@@ -82,6 +82,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 0
     print(f"serving {'read-only ' if args.viewer else ''}on http://{args.host}:{args.port}", file=sys.stderr)
     try:
-        return subprocess.call(command, env=env)
+        # From the project folder, so its .streamlit/config.toml (XSRF protection, upload limit) applies.
+        return subprocess.call(command, env=env, cwd=PROJECT_ROOT)
     except KeyboardInterrupt:
         return 0
