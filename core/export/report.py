@@ -179,10 +179,11 @@ def _leaderboard_section(page: _Page, board: pd.DataFrame) -> None:
     else:
         page.add(_table(_leaderboard_table(reported)))
         page.text("p", "Published numbers: " + "; ".join(sorted(set(reported["provenance"].dropna()))), "caption")
-    metric = next((m for m in ("rinv", "perfect_image_rate", "quiz_acc", "pass_at_k")
-                   if m in board.columns and board[m].notna().any()), None)
-    if metric:
-        page.figure(report_charts.metric_bar(board, metric))
+    chosen = _largest_protocol(board, ("rinv", "perfect_image_rate", "quiz_acc", "pass_at_k"))
+    if chosen is not None:
+        runs, metric = chosen
+        page.text("p", f"{METRICS[metric].label} of the runs of one protocol{_protocol_words(runs)}.", "caption")
+        page.figure(report_charts.metric_bar(runs, metric))
 
 
 def _heatmap_section(page: _Page, store: Store, selected_ids: set[str]) -> None:
@@ -209,23 +210,31 @@ def _radar_section(page: _Page, board: pd.DataFrame) -> None:
     page.figure(report_charts.judge_radar(rows, dimensions))
 
 
-def _correlation_runs(board: pd.DataFrame) -> tuple[pd.DataFrame, str] | None:
-    """The runs of one protocol that have FID and an R_inv (strict, else the paper's): the protocol
-    with the most such runs. Runs of different protocols are never correlated together."""
+def _largest_protocol(
+    board: pd.DataFrame, metrics: tuple[str, ...], *, also: tuple[str, ...] = ()
+) -> tuple[pd.DataFrame, str] | None:
+    """(runs, metric): the runs of the one protocol with the most runs having ``metric`` (the first
+    of ``metrics`` that gives most) and every ``also``. Runs of different protocols are never
+    charted or correlated together."""
     protocols = board["protocol_id"].fillna("") if "protocol_id" in board.columns else pd.Series("", index=board.index)
     best: tuple[int, pd.DataFrame, str] | None = None
     for _, part in board.groupby(protocols, sort=False):
-        for metric in ("rinv", "perfect_image_rate"):
-            if {metric, "fid"} <= set(part.columns):
-                n = len(part[[metric, "fid"]].dropna())
+        for metric in metrics:
+            if {metric, *also} <= set(part.columns):
+                n = len(part[[metric, *also]].dropna())
                 if n and (best is None or n > best[0]):
                     best = (n, part, metric)
     return (best[1], best[2]) if best else None
 
 
+def _protocol_words(runs: pd.DataFrame) -> str:
+    labels = runs["protocol"].dropna() if "protocol" in runs.columns else pd.Series(dtype=object)
+    return f" ({labels.iloc[0]})" if not labels.empty else ""
+
+
 def _correlation_section(page: _Page, board: pd.DataFrame) -> None:
     page.text("h2", "Correlations")
-    chosen = _correlation_runs(board)
+    chosen = _largest_protocol(board, ("rinv", "perfect_image_rate"), also=("fid",))
     if chosen is None:
         page.note("Correlating R_inv with FID needs runs of one protocol that have both.")
         return
@@ -235,9 +244,8 @@ def _correlation_section(page: _Page, board: pd.DataFrame) -> None:
     except CorrelationError as exc:
         page.note(f"No correlation: {exc}.")
         return
-    protocol = runs["protocol"].dropna().iloc[0] if "protocol" in runs.columns and runs["protocol"].notna().any() else ""
     page.text("p", (
-        f"{METRICS[metric].label} vs FID over {correlation.n} runs{f' ({protocol})' if protocol else ''}: "
+        f"{METRICS[metric].label} vs FID over {correlation.n} runs{_protocol_words(runs)}: "
         f"Pearson r = {correlation.pearson_r:.3f} (p = {correlation.pearson_p:.3g}), "
         f"Spearman ρ = {correlation.spearman_r:.3f} (p = {correlation.spearman_p:.3g})."
     ))
