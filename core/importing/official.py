@@ -106,8 +106,8 @@ class ModelResults:
 
     dataset: str
     model: str
-    quizzes: dict[tuple[str, int], tuple[bool, str, str]] = field(default_factory=dict)
-    """(uid, quiz index) -> (correct, pred, error_msg)."""
+    quizzes: dict[tuple[str, int], tuple[bool, str, str, str]] = field(default_factory=dict)
+    """(uid, quiz index) -> (correct, pred, gt, error_msg)."""
     no_figure: dict[str, str] = field(default_factory=dict)
     """uid -> the error_msg of its quiz_idx -1 row ('Image not found', 'No quizzes found')."""
     open_question: dict[str, tuple[bool | None, str]] = field(default_factory=dict)
@@ -284,7 +284,7 @@ class _Reader:
             elif (uid, index) in self.results.quizzes:
                 self._issue(path, number, "quiz_idx", f"quiz {index} of {uid} answered twice; the first row is kept")
             else:
-                self.results.quizzes[(uid, index)] = (correct, row.get("pred", ""), error)
+                self.results.quizzes[(uid, index)] = (correct, row.get("pred", ""), row.get("gt", ""), error)
 
     def _open_question(self, uid: str, correct: bool, error: str) -> None:
         # The summary drops rows with an error_msg; a later error-free row (a resumed run) wins.
@@ -420,6 +420,15 @@ def _figure(results: ModelResults, uid: str) -> FigureResult:
     return FigureResult(problem_uid=uid, status="failed", error_class=MISSING_IMAGE, error_message=reason)
 
 
+def chosen_key(pred: str, gt: str, correct: bool) -> str | None:
+    """The option the official answerer chose, where the files tell: the correct key when graded
+    right, a reply that is a lone option letter otherwise; None when the reply is free text."""
+    if correct and gt.strip():
+        return gt.strip()
+    letter = pred.strip().strip("().*").upper()
+    return letter if len(letter) == 1 and letter.isalpha() and letter != gt.strip().upper() else None
+
+
 def _evaluation_records(
     results: ModelResults, uids: Iterable[str]
 ) -> tuple[list[EvaluationItemRow], list[QuizAnswerRow], list[JudgeScoreRow], list[MetricValueRow]]:
@@ -431,10 +440,10 @@ def _evaluation_records(
             error_class=None if ok else MISSING_IMAGE,
             notes=[] if ok else [f"{uid}: {results.no_figure.get(uid, 'no image')}"],
         ))
-    for (uid, index), (correct, pred, error) in sorted(results.quizzes.items()):
+    for (uid, index), (correct, pred, gt, error) in sorted(results.quizzes.items()):
         answers.append(QuizAnswerRow(
             problem_uid=uid, quiz_index=index, answerer=OFFICIAL_ANSWERER_MODEL, raw_reply=pred or None,
-            correct=correct, error_class=QUIZ_ERROR if error else None,
+            parsed_key=chosen_key(pred, gt, correct), correct=correct, error_class=QUIZ_ERROR if error else None,
         ))
     for uid, (dimensions, number) in sorted(results.judge.items()):
         complete = all(v is not None for v in dimensions.values())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.importing.official import OfficialImportError, import_official, run_names
+from core.importing.official import OfficialImportError, chosen_key, import_official, run_names
 from core.protocols import PAPER_PROTOCOL, official_protocol
 from core.store import Aggregate, Run, Store
 from core.workspace import Workspace
@@ -177,3 +177,9 @@ def test_a_file_that_cannot_be_read_never_drops_what_was_stored_from_it(
         f"{judge}: column 'Layout_Precision': required column missing (has: id, model, Correctness_Fidelity)"
     ]
     assert overall(store, run_names("scigen", "beta")[1]) == before
+
+
+def test_the_chosen_option_is_kept_where_the_files_tell() -> None:
+    assert chosen_key("The answer is B", "B", True) == "B"  # graded right: the correct key
+    assert chosen_key("(C)", "B", False) == "C"
+    assert chosen_key("I think the speed doubles", "B", False) is None  # free text: unknown
