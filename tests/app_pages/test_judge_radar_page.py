@@ -71,3 +71,13 @@ def test_empty_workspace_says_what_to_do(empty_home):
     at = run_page()
     assert not at.exception
     assert any("scigen init" in info.value and "--judge" in info.value for info in at.info)
+
+
+def test_the_radar_draws_one_protocols_runs(protocol_home):
+    from tests.dashboard.protocol_workspaces import IMPORTED_RUNS
+
+    at = run_page()
+    assert not at.exception
+    assert at.selectbox(key="protocol").value.startswith("SciGenBench paper (scigen)")
+    # the runs imported from the official code were judged by the paper's judge: same radar
+    assert set(IMPORTED_RUNS) <= set(at.multiselect(key="runs").options)

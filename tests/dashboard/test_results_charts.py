@@ -131,3 +131,13 @@ def test_correlation_scatter_labels_points_and_draws_the_fit(store):
     assert np.allclose(np.asarray(line.y), slope * np.asarray(line.x) + intercept)
     assert figure.layout.xaxis.title.text == "FID ↓" and figure.layout.yaxis.title.text == "C&F ↑"
     assert f"r = {view.correlation.pearson_r:.2f}" in figure.layout.title.text
+
+
+def test_both_r_inv_variants_explain_themselves_on_hover(protocol_home):
+    runs = Store.open(Workspace.from_env(protocol_home)).leaderboard()
+    config = draw.results_column_config(data.results_leaderboard(runs))
+    strict, paper = config["R_inv % ↑"]["help"], config["R_inv (paper) % ↑"]["help"]
+    assert "Strict R_inv" in strict and "counts as failed" in strict
+    assert "as the paper scores it" in paper and "left out" in paper and "errored at the API" in paper
+    assert "chosen protocol only" in config[data.RANK_COLUMN]["help"]
+    assert "protocol" in config[data.PAPER_COLUMN]["help"]
