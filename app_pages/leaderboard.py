@@ -20,7 +20,8 @@ query = leaderboard_filters(options)
 board = data.leaderboard(query)
 
 if board.protocol_label:
-    st.caption(f"Ranked within one protocol: **{board.protocol_label}**")
+    by = board.view.specs[board.view.sort_metric].label if board.view.sort_metric else "—"
+    st.caption(f"Ranked by {by} within one protocol: **{board.protocol_label}**")
 for note in board.notes:
     st.caption(f"ⓘ {note}")
 if board.table.empty:

@@ -149,3 +149,10 @@ def test_runs_of_two_protocols_never_share_a_rank_column_or_a_tie_group(protocol
     ranked = leaderboard_table(at)
     assert list(ranked["Model"]) == [OFFLINE_RUN] and ranked["Rank"].tolist() == [1]
     assert set(other_protocols_table(at)["Model"]) == REPORTED_MODELS | set(IMPORTED_RUNS)
+
+
+def test_the_caption_says_what_the_paper_protocol_is_ranked_by(protocol_home):
+    at = run_page(sort="R_inv")
+    assert not at.exception
+    # the paper publishes only its own R_inv, so its protocol is ranked by that one
+    assert "Ranked by Perfect image rate within one protocol: **SciGenBench paper (scigen)" in captions(at)
