@@ -5,7 +5,6 @@ import streamlit as st
 
 from dashboard import viewer
 from dashboard.components import review_panel as panel
-from dashboard.components.tables import data_table
 from dashboard.data import review as data
 
 st.header("Review")
@@ -34,33 +33,24 @@ if why_not:
 position_key = f"review_position_{session.session_id}"
 if position_key not in st.session_state:
     st.session_state[position_key] = min(data.resume_position(session), len(session.items) - 1)
-position = st.session_state[position_key]
-panel.navigation(position_key, position, len(session.items))
-if session.plan == data.PAIRWISE:
-    pair = data.pair_item(session, position)
-    panel.pair_panel(pair, (lambda picked: data.save_vote(session, pair, picked)) if may_save else None)
-    st.stop()
-item = data.review_item(session, position)
-panel.rating_panel(item, (lambda s, v: data.save_marks(session, item, s, v)) if may_save else None)
-panel.revealed_scores(item, *data.machine_scores(item))
 
+
+@st.fragment
+def rate() -> None:
+    """The figure and its keys: a key press reruns only this part (quick), not the agreement below."""
+    position = st.session_state[position_key]
+    panel.navigation(position_key, position, len(session.items))
+    if session.plan == data.PAIRWISE:
+        pair = data.pair_item(session, position)
+        panel.pair_panel(pair, (lambda picked: data.save_vote(session, pair, picked)) if may_save else None)
+        return
+    item = data.review_item(session, position)
+    panel.rating_panel(item, (lambda s, v: data.save_marks(session, item, s, v)) if may_save else None)
+    panel.revealed_scores(item, *data.machine_scores(item))
+
+
+rate()
 st.divider()
 st.subheader("Judge vs people")
-check = data.judge_check(run_ids)
-if check.table.empty:
-    st.caption("Agreement appears once some rated figure also has judge scores.")
-    st.stop()
-st.caption(check.note)
-data_table(data.agreement_table(check), hide_index=True, key="review_agreement")
-quiz = check.quiz
-if quiz["n_pairs"]:
-    st.caption(f"Quiz answerer vs reviewers: {quiz['accuracy']:.0%} agree on {quiz['n_pairs']} quizzes "
-               f"(kappa {quiz['kappa']:.2f}); {quiz['n_bad_quiz']} quiz verdict(s) say the quiz is bad.")
-if not check.reviewers.empty:
-    st.caption("Reviewer vs reviewer (items rated by two or more)")
-    data_table(check.reviewers, hide_index=True, key="review_reviewers")
-dimension = st.selectbox("Confusion table of", list(data.LABELS), format_func=data.LABELS.get, key="review_confusion")
-data_table(data.confusion(check, dimension), key="review_confusion_table")
-st.markdown("**Largest disagreements**")
-data_table(data.disagreement_links(check, runs), hide_index=True, key="review_disagreements",
-           column_config={"Figure": st.column_config.LinkColumn("Figure", display_text="open")})
+st.caption("As of this page's last full run: reload, or change a choice above, after rating to update it.")
+panel.agreement_section(data.judge_check(run_ids), runs)

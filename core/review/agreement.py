@@ -294,8 +294,11 @@ def quiz_verdict_agreement(
     machine = pairs["correct"].astype(bool).to_numpy().astype(float)
     person = (pairs["verdict"] == "readable").to_numpy().astype(float)
     agree = (machine == person).astype(float)
-    low, high = bootstrap_by_item(pairs["item"].astype(str).to_numpy(), lambda index: float(agree[index].mean()),
-                                  n_resamples=n_resamples, seed=seed)
+    # Resampling items: per item, how many quizzes agree out of how many (a ratio of sums).
+    unique, inverse = np.unique(pairs["item"].astype(str).to_numpy(), return_inverse=True)
+    agreeing, counted = np.bincount(inverse, weights=agree), np.bincount(inverse).astype(float)
+    weights = _resample_weights(unique.size, n_resamples, seed)
+    low, high = _percentile_interval((weights @ agreeing) / (weights @ counted))
     return {
         "accuracy": float(agree.mean()), "accuracy_low": low, "accuracy_high": high,
         "kappa": weighted_kappa(machine, person, weights=None, labels=(0.0, 1.0)),

@@ -14,7 +14,9 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from core.review.checks import JudgeCheck
 from dashboard.components.tables import data_table
+from dashboard.data import review as data
 from dashboard.data.review import (
     DIMENSIONS,
     LABELS,
@@ -166,3 +168,25 @@ def pair_panel(item: PairItem, save: SaveVote | None) -> None:
                                            ("Backspace", "Undo")], strict=True):
         column.button(label, key=f"pair_key_{key}", shortcut=key, on_click=_vote, args=(item, save, key),
                       width="stretch")
+
+
+def agreement_section(check: JudgeCheck, runs: dict[str, str]) -> None:
+    """Judge vs people: the agreement table, the quiz answerer, reviewers among themselves, a
+    confusion table and the largest disagreements (linked to the Explorer)."""
+    if check.table.empty:
+        st.caption("Agreement appears once some rated figure also has judge scores.")
+        return
+    st.caption(check.note)
+    data_table(data.agreement_table(check), hide_index=True, key="review_agreement")
+    quiz = check.quiz
+    if quiz["n_pairs"]:
+        st.caption(f"Quiz answerer vs reviewers: {quiz['accuracy']:.0%} agree on {quiz['n_pairs']} quizzes "
+                   f"(kappa {quiz['kappa']:.2f}); {quiz['n_bad_quiz']} quiz verdict(s) say the quiz is bad.")
+    if not check.reviewers.empty:
+        st.caption("Reviewer vs reviewer (items rated by two or more)")
+        data_table(check.reviewers, hide_index=True, key="review_reviewers")
+    dimension = st.selectbox("Confusion table of", list(LABELS), format_func=LABELS.get, key="review_confusion")
+    data_table(data.confusion(check, dimension), key="review_confusion_table")
+    st.markdown("**Largest disagreements**")
+    data_table(data.disagreement_links(check, runs), hide_index=True, key="review_disagreements",
+               column_config={"Figure": st.column_config.LinkColumn("Figure", display_text="open")})
