@@ -91,6 +91,10 @@ def child_main(setup: ChildSetup, job_fd: int, result_fd: int, out_fd: int, err_
             os._exit(SETUP_FAILED_EXIT)
     if job.get("kind") == "probe":
         run_probe(setup, workdir, job, key)
+    if job.get("kind") == "tex":
+        from core.sandbox.tex_job import run_tex_job
+
+        run_tex_job(setup, workdir, job, key)
     _run_job(setup, workdir, job, key)
 
 
