@@ -297,8 +297,10 @@ def _rasterise(workdir: str, env: dict[str, str], stderr_path: str, pdf_path: st
     if len(png) > int(limits["output_mb"]) * _MB:
         return {"status": "error", "error_class": "output_too_large",
                 "error": f"the PNG is {len(png) / _MB:.1f} MB (limit {limits['output_mb']} MB)"}
-    pages = log.count("[") and _page_count(log)
+    pages = _page_count(log)
     notes = [f"the document has {pages} pages; the first is shown"] if pages and pages > 1 else []
+    if "Non-PDF special ignored" in log:
+        notes.append("\\special commands for other drivers were ignored")
     return {"status": "ok", "capture": "tex:page1", "facts": facts, "notes": notes, "_png": png}
 
 

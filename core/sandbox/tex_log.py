@@ -29,13 +29,14 @@ _REFUSED = re.compile(r"Not (reading from|writing to) (\S+?)\.? \((openin_any|op
 _SHELL = re.compile(r"runsystem\((.*?)\)\.\.\.(disabled|executed)", re.S)
 _MISSING_FILE = re.compile(
     r"(?:File `([^']+)' not found|I can't find file `([^']+)'|cannot find image file '?([^'\s]+)"
-    r"|cannot open file for embedding \(?([^)\s]+)|cannot open (?:image )?file '?([^'\s]+))"
+    r"|cannot open file for embedding \(?([^)\s]+)|cannot open (?:image )?file '?([^'\s]+)"
+    r"|^! (\S+) not found\.$)", re.M
 )
 _FILE_LINE = re.compile(r"^\./" + re.escape(MAIN_NAME) + r":(\d+): (.*)$", re.M)
 _CONTEXT_LINE = re.compile(r"^l\.(\d+) ", re.M)
-_BANG = re.compile(r"^! (.*)$", re.M)
+_BANG = re.compile(r"^! ?(.*)$", re.M)  # pdfTeX's own errors start "!pdfTeX error"
 _MISSING_PACKAGE = re.compile(r"File `([^']+)\.(sty|cls)' not found")
-_MISSING_FONT = re.compile(r"Font (\S+)=(\S+) not loadable: (.*?)\.?$", re.M)
+_MISSING_FONT = re.compile(r"Font (?:\S+=)?(\S+) (?:not loadable: .*|at \d+ not found)$", re.M)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,16 @@ def _renumber(block: str, line_map: list[int | None]) -> str:
     return re.sub(r"^l\.(\d+) ", lambda m: f"l.{mapped(m.group(1))} ", block, flags=re.M)
 
 
+def _line_naming(code_lines: list[str], needle: str, fallback: int | None) -> int | None:
+    """The first line of the code that contains ``needle`` (TeX may stop a line or two later, or,
+    for a refused shell escape, not at all)."""
+    if needle:
+        for number, text in enumerate(code_lines, start=1):
+            if needle in text:
+                return number
+    return fallback
+
+
 def code_excerpt(code_lines: list[str], line: int | None, context: int = EXCERPT_CONTEXT) -> str:
     """Numbered lines of the model's code around ``line`` (marked with ``>``)."""
     if line is None or not code_lines:
@@ -125,18 +136,23 @@ def diagnose(log: str, stderr: str, line_map: list[int | None], code: str, produ
     both = stderr + "\n" + log
     # Packages probe /dev/null (standalone does, to test for shell escape): not the model's doing.
     refused = next((m for m in _REFUSED.finditer(both) if m.group(2) != "/dev/null"), None)
+    def refusal(message: str, needle: str) -> TexDiagnosis:
+        where = _line_naming(code_lines, needle, line)
+        shown = "\n".join(part for part in (block, code_excerpt(code_lines, where)) if part)
+        return TexDiagnosis("forbidden", message, where, shown or None)
+
     if refused:
         verb = "reading" if refused.group(1) == "reading from" else "writing"
-        return TexDiagnosis("forbidden", f"blocked: {verb} {refused.group(2)} (only the working folder is allowed)",
-                            line, excerpt)
+        path = refused.group(2)
+        return refusal(f"blocked: {verb} {path} (only the working folder is allowed)", path)
     shell = _SHELL.search(log)
     if shell:
         command = " ".join(shell.group(1).split())[:200]
-        return TexDiagnosis("forbidden", f"blocked: shell escape ({command}) is off in the sandbox", line, excerpt)
+        return refusal(f"blocked: shell escape ({command}) is off in the sandbox", "write18")
     for missing in _MISSING_FILE.finditer(both):
         path = next(group for group in missing.groups() if group)
         if _outside(path):
-            return TexDiagnosis("forbidden", f"blocked: {path} is outside the working folder", line, excerpt)
+            return refusal(f"blocked: {path} is outside the working folder", path)
     if not found:
         if produced_pdf:
             return None
@@ -158,7 +174,9 @@ def diagnose(log: str, stderr: str, line_map: list[int | None], code: str, produ
                             "use the preamble's packages", line, excerpt)
     font = _MISSING_FONT.search(block or message)
     if font:
-        return TexDiagnosis("syntax_error", f"font {font.group(2)} is not available (fonts are never generated)",
+        line = _line_naming(code_lines, font.group(1), line)
+        excerpt = "\n".join(part for part in (block, code_excerpt(code_lines, line)) if part)
+        return TexDiagnosis("syntax_error", f"font {font.group(1)} is not available (fonts are never generated)",
                             line, excerpt)
     where = "" if line is not None or file_line is None else " (in the document's wrapper, after the code)"
     return TexDiagnosis("syntax_error", f"{message}{where}"[:500], line, excerpt)
