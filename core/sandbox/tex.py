@@ -316,14 +316,15 @@ _DEFAULT: TexRenderer | None = None
 _DEFAULT_LOCK = threading.Lock()
 
 
-def default_tex_renderer() -> TexRenderer:
-    """The process-wide TeX renderer ``render_tex()`` uses (started on first use, closed at exit)."""
+def default_tex_renderer(cache_dir: Path | None = None) -> TexRenderer:
+    """The process-wide TeX renderer ``render_tex()`` uses (started on first use with its format in
+    ``cache_dir``, default :func:`default_cache_dir`; closed at exit)."""
     global _DEFAULT
     with _DEFAULT_LOCK:
         if _DEFAULT is None:
             import atexit
 
-            _DEFAULT = TexRenderer()
+            _DEFAULT = TexRenderer(cache_dir=cache_dir)
             atexit.register(_DEFAULT.close)
         return _DEFAULT
 

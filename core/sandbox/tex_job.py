@@ -125,31 +125,48 @@ def parse_text_layer(xhtml: str) -> tuple[float, float, list[dict[str, Any]]]:
             continue
         box = {k: float(word.get(k, 0.0)) for k in ("xMin", "yMin", "xMax", "yMax")}
         last = texts[-1] if texts else None
-        direction = _continues(last, box) if last is not None else None
-        if last is not None and direction is not None:
-            last["text"] += " " + text
+        joint = _continues(last, box) if last is not None else None
+        if last is not None and joint is not None:
+            rotation, separator = joint
+            last["text"] += separator + text
             for k in ("xMin", "yMin"):
                 last[k] = min(last[k], box[k])
             for k in ("xMax", "yMax"):
                 last[k] = max(last[k], box[k])
-            last["rotation"] = direction
+            last["rotation"] = rotation
+            last["_end"] = box
         else:
-            texts.append({"text": text, **box, "rotation": 0.0})
+            texts.append({"text": text, **box, "rotation": 0.0, "_base": box, "_end": box})
+    for entry in texts:
+        base = entry.pop("_base")
+        entry.pop("_end")
+        if entry["rotation"] == 0.0:  # the font size is read from the baseline words, not the scripts
+            entry["_height"] = base["yMax"] - base["yMin"]
+        else:
+            entry["_height"] = base["xMax"] - base["xMin"]
     return float(page.get("width", 0.0)), float(page.get("height", 0.0)), texts
 
 
-def _continues(last: dict[str, Any], box: dict[str, float]) -> float | None:
-    """The rotation if ``box`` is the next word of ``last``'s text, else None."""
+def _continues(last: dict[str, Any], box: dict[str, float]) -> tuple[float, str] | None:
+    """(rotation, separator) if ``box`` is the next word of ``last``'s text, else None: a word
+    on the same baseline after a word gap (" "), or a sub-/superscript touching it ("")."""
     same = 0.3  # pt: one baseline, one font
-    height = box["yMax"] - box["yMin"]
-    width = box["xMax"] - box["xMin"]
-    if last["rotation"] == 0.0 and abs(last["yMin"] - box["yMin"]) < same and abs(last["yMax"] - box["yMax"]) < same:
-        if -0.05 * height <= box["xMin"] - last["xMax"] <= 0.6 * height:
-            return 0.0
-    if last["rotation"] in (0.0, 90.0) and abs(last["xMin"] - box["xMin"]) < same \
-            and abs(last["xMax"] - box["xMax"]) < same:
-        if -0.05 * width <= last["yMin"] - box["yMax"] <= 0.6 * width:
-            return 90.0
+    base, end = last["_base"], last["_end"]
+    height = base["yMax"] - base["yMin"]
+    width = base["xMax"] - base["xMin"]
+    gap = box["xMin"] - end["xMax"]
+    if last["rotation"] == 0.0:
+        if abs(base["yMin"] - box["yMin"]) < same and abs(base["yMax"] - box["yMax"]) < same:
+            if -0.05 * height <= gap <= 0.6 * height:
+                return 0.0, " "
+        overlap = min(base["yMax"], box["yMax"]) - max(base["yMin"], box["yMin"])
+        smaller = (box["yMax"] - box["yMin"]) < height - same
+        if smaller and overlap > 0 and -0.1 * height <= gap <= 0.25 * height:
+            return 0.0, ""
+    if last["rotation"] in (0.0, 90.0) and abs(base["xMin"] - box["xMin"]) < same \
+            and abs(base["xMax"] - box["xMax"]) < same:
+        if -0.05 * width <= end["yMin"] - box["yMax"] <= 0.6 * width:
+            return 90.0, " "
     return None
 
 
@@ -158,7 +175,7 @@ def _facts(lines: list[dict[str, Any]], dpi: float, offset: tuple[int, int], siz
     scale = dpi / 72.0
     texts = []
     for line in lines:
-        height_pt = (line["yMax"] - line["yMin"]) if line["rotation"] == 0.0 else (line["xMax"] - line["xMin"])
+        height_pt = line["_height"]
         size_pt = round(height_pt / LINE_HEIGHT_PER_PT, 2)
         texts.append({
             "text": line["text"],

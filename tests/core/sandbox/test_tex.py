@@ -26,6 +26,7 @@ needs_tex = pytest.mark.skipif(find_tex() is None, reason="TeX is not installed 
 
 ARROW = r"""\begin{tikzpicture}
 \draw[->] (0,0) -- (3,1) node[right] {$F = 12$ N};
+\draw (0,-1) node {$v_0 = 10^6$ m};
 \node at (0,1) {Block A};
 \end{tikzpicture}"""
 
@@ -97,6 +98,7 @@ def test_text_layer_lines_and_page_size() -> None:
     width, height, texts = parse_text_layer(xhtml)
     assert (width, height) == (100.5, 50.0)
     assert [(t["text"], t["rotation"]) for t in texts] == [("Block A", 0.0), ("Block B", 0.0), ("Up text", 90.0)]
+    assert texts[0]["_height"] == pytest.approx(8.8)
     assert (texts[0]["xMin"], texts[0]["xMax"]) == (1.0, 30.0)
     assert (texts[2]["yMin"], texts[2]["yMax"]) == (10.0, 40.0)
 
@@ -116,7 +118,7 @@ def test_a_tikz_body_renders_with_facts(tex: TexRenderer) -> None:
     image = Image.open(io.BytesIO(result.png))
     assert image.size == (result.facts.width_px, result.facts.height_px)
     texts = {box.text: box for box in result.facts.texts}
-    assert set(texts) == {"Block A", "F = 12 N"}
+    assert set(texts) == {"Block A", "F = 12 N", "v0 = 106 m"}, texts  # scripts join their base
     block = texts["Block A"]
     assert 9.0 <= block.font_size_pt <= 11.0  # the standalone class's 10 pt
     assert 0 <= block.x0 < block.x1 <= image.width and 0 <= block.y0 < block.y1 <= image.height
@@ -189,7 +191,7 @@ def test_preamble_packages_all_work(tex: TexRenderer) -> None:
     result = tex.render(code)
     assert result.ok, (result.one_line(), result.traceback_tail)
     joined = " ".join(box.text for box in result.facts.texts)
-    assert "9 V" in joined and "R 1" in joined and "H O H" in joined
+    assert "9 V" in joined and "R1" in joined and "H O H" in joined
 
 
 @needs_tex
@@ -202,7 +204,7 @@ def test_renders_run_concurrently_and_fast(tex: TexRenderer) -> None:
     results = [future.result() for future in futures]
     assert all(result.ok for result in results), [r.one_line() for r in results]
     assert [sorted(box.text for box in r.facts.texts) for r in results] == [
-        ["Block " + str(i), "F = 12 N"] for i in range(6)]
+        ["Block " + str(i), "F = 12 N", "v0 = 106 m"] for i in range(6)]
     # Six renders on two workers; each is ~0.2 s with the prebuilt format (a cold preamble is ~1.5 s).
     assert elapsed < 6 * 1.0
 
