@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -37,6 +38,8 @@ LINE_HEIGHT_PER_PT = 0.88
 # Margin kept around the ink when cropping, in points (standalone's own border).
 CROP_MARGIN_PT = 4.0
 _INK_THRESHOLD = 250
+# TeX writes degrees as a superscript \circ, which the text layer reads as U+25E6 (white bullet).
+_DEGREE_CIRCLE = re.compile(r"(?<=[\d.)])\s?\u25e6")
 
 TEX_LAYERS: tuple[dict[str, Any], ...] = (
     {"name": "tex_no_shell_escape", "active": True,
@@ -138,12 +141,15 @@ def parse_text_layer(xhtml: str) -> tuple[float, float, list[dict[str, Any]]]:
         else:
             texts.append({"text": text, **box, "rotation": 0.0, "_base": box, "_end": box})
     for entry in texts:
+        entry["text"] = _DEGREE_CIRCLE.sub("°", entry["text"])
         base = entry.pop("_base")
         entry.pop("_end")
         if entry["rotation"] == 0.0:  # the font size is read from the baseline words, not the scripts
             entry["_height"] = base["yMax"] - base["yMin"]
-        else:
+        elif entry["rotation"] == 90.0:
             entry["_height"] = base["xMax"] - base["xMin"]
+        else:  # a slanted glyph's upright box: its longer side is roughly the line height
+            entry["_height"] = max(base["xMax"] - base["xMin"], base["yMax"] - base["yMin"])
     return float(page.get("width", 0.0)), float(page.get("height", 0.0)), texts
 
 
@@ -167,6 +173,19 @@ def _continues(last: dict[str, Any], box: dict[str, float]) -> tuple[float, str]
             and abs(base["xMax"] - box["xMax"]) < same:
         if -0.05 * width <= end["yMin"] - box["yMax"] <= 0.6 * width:
             return 90.0, " "
+    # Text on a slanted baseline (``sloped`` labels) comes glyph by glyph: a glyph near the last
+    # one's, of the same size, continues it; a gap wider than half a glyph is a word space.
+    if last["rotation"] != 90.0 and len(last["text"]) < 40:
+        size = max(end["yMax"] - end["yMin"], end["xMax"] - end["xMin"])
+        new_size = max(box["yMax"] - box["yMin"], box["xMax"] - box["xMin"])
+        if abs(size - new_size) < 0.35 * size:
+            dx = (box["xMin"] + box["xMax"] - end["xMin"] - end["xMax"]) / 2
+            dy = (box["yMin"] + box["yMax"] - end["yMin"] - end["yMax"]) / 2
+            slanted = abs(dy) > 0.15 * size and abs(dx) > 0.15 * size
+            distance = (dx * dx + dy * dy) ** 0.5
+            if slanted and dx > 0 and distance < 1.1 * size:
+                angle = round(math.degrees(math.atan2(-dy, dx)), 1)
+                return angle, (" " if distance > 0.75 * size else "")
     return None
 
 
@@ -322,7 +341,5 @@ def _rasterise(workdir: str, env: dict[str, str], stderr_path: str, pdf_path: st
 
 
 def _page_count(log: str) -> int | None:
-    import re
-
     found = re.search(r"Output written on \S+ \((\d+) pages?", log)
     return int(found.group(1)) if found else None
