@@ -231,6 +231,14 @@ def build_format(engine: TexEngine, cache_dir: Path | None = None) -> Path:
     return target.resolve()
 
 
+def tex_job(code: str, format_dir: Path, dpi: float | None, limits: RenderLimits) -> dict[str, Any]:
+    """The message a TeX child compiles (see :func:`core.sandbox.tex_job.compile_in`)."""
+    document = assemble(code)
+    return {"op": "tex", "code": code, "source": document.source, "line_map": document.line_map,
+            "format_dir": str(format_dir), "format_name": "pdflatex" if document.whole_document else FORMAT_NAME,
+            "dpi": dpi or 150.0, "limits": dict(limits.to_dict(), cpu_s=limits.effective_cpu_s)}
+
+
 # ---------------------------------------------------------------------- the renderer
 class TexRenderer:
     """Renders TikZ/LaTeX in the sandbox, ``workers`` at a time (thread- and asyncio-safe).
@@ -272,12 +280,7 @@ class TexRenderer:
             raise ValueError(f"dpi must be between 1 and 2400, got {dpi}")
         limits = RenderLimits(timeout_s=timeout_s, cpu_s=cpu_s, memory_mb=memory_mb, output_mb=output_mb,
                               max_pixels=max_pixels, max_threads=max_threads)
-        document = assemble(code)
-        job = {"op": "tex", "code": code, "source": document.source, "line_map": document.line_map,
-               "format_dir": str(self.format_dir),
-               "format_name": "pdflatex" if document.whole_document else FORMAT_NAME,
-               "dpi": dpi or 150.0, "limits": dict(limits.to_dict(), cpu_s=limits.effective_cpu_s)}
-        return self.pool._send(job, limits)
+        return self.pool._send(tex_job(code, self.format_dir, dpi, limits), limits)
 
     def render(self, code: str, **kwargs: Any) -> RenderResult:
         """Render and wait; same keywords as :meth:`submit`."""

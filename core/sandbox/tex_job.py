@@ -241,7 +241,8 @@ def run_tex_job(setup: ChildSetup, workdir: str, job: dict[str, Any], key: bytes
     header: dict[str, Any] = {"status": "error"}
     png: bytes | None = None
     try:
-        header = _compile(setup, workdir, job, limits, timings)
+        _set_limits(setup, limits)  # pdflatex and the poppler tools inherit them
+        header = compile_in(workdir, job, limits, timings)
         png = header.pop("_png", None)
     except BaseException as exc:  # noqa: BLE001 - a failure of the sandbox itself
         header = {"status": "error", "error_class": "sandbox_error", "error": f"{type(exc).__name__}: {exc}"[:500]}
@@ -271,8 +272,9 @@ def _signal_error(returncode: int, limits: dict[str, Any]) -> dict[str, Any] | N
     return {"error_class": "runtime_error", "error": f"TeX was killed by {signal.Signals(number).name}"}
 
 
-def _compile(setup: ChildSetup, workdir: str, job: dict[str, Any], limits: dict[str, Any],
-             timings: dict[str, float]) -> dict[str, Any]:
+def compile_in(workdir: str, job: dict[str, Any], limits: dict[str, Any], timings: dict[str, float]) -> dict[str, Any]:
+    """pdflatex, text layer and PNG for one job in ``workdir``: the result header (the PNG under
+    ``_png``). Inside the sandbox the caller has set the rlimits; the bench also runs it outside."""
     source: str = job["source"]
     code: str = job["code"]
     line_map: list[int | None] = job["line_map"]
@@ -281,7 +283,6 @@ def _compile(setup: ChildSetup, workdir: str, job: dict[str, Any], limits: dict[
         handle.write(source)
     env = tex_environment(workdir, job.get("format_dir"))
     stderr_path = os.path.join(workdir, "tools.err")
-    _set_limits(setup, limits)
     argv = ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
             "-file-line-error", f"-fmt={job.get('format_name') or 'pdflatex'}", MAIN_NAME]
     timings["exec_start"] = time.monotonic()
