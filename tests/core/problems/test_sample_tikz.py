@@ -5,7 +5,6 @@ gold scripts follow), with no overlapping labels and nothing outside the picture
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 

@@ -125,7 +125,7 @@ def test_a_page_of_1e5_points_is_too_large(tex: TexRenderer) -> None:
 
 def test_pdf_inclusion_of_host_files_is_refused(tex: TexRenderer, secret_file: Path) -> None:
     codes = [
-        f"\\begin{{tikzpicture}}\\node {{\\includegraphics{{/etc/hostname}}}};\\end{{tikzpicture}}",
+        "\\begin{tikzpicture}\\node {\\includegraphics{/etc/hostname}};\\end{tikzpicture}",
         f"\\pdfximage{{{secret_file}}}\n{PICTURE}",
         f"\\immediate\\pdfobj stream file {{{secret_file}}}\n{PICTURE}",
         f"\\immediate\\pdfobj stream file {{/etc/passwd}}\n{PICTURE}",
