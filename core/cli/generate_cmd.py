@@ -60,6 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "count offline); calls to a named profile never exceed its own concurrency; for a raw model "
         "string this also sets the call concurrency",
     )
+    job.add_argument("--backend", default=None, metavar="NAME",
+                     help="imgcoder and reference: how figures are drawn, matplotlib (default) or tikz")
     job.add_argument("--max-attempts", type=int, default=None, help="imgcoder: attempts per problem including repairs (default 3)")
     job.add_argument("--critique", action="store_true", help="imgcoder: visual self-critique with one revision (off by default)")
     job.add_argument("--max-cost", type=float, default=None, metavar="USD", help="stop cleanly before the run's model spend passes USD (what a resumed run spent counts)")
@@ -145,6 +147,16 @@ def build_spec(args: argparse.Namespace):  # -> (GeneratorSpec, ProfileConfig | 
     if args.render_timeout is not None and not args.render_timeout > 0:
         raise CliError("--render-timeout must be > 0 seconds")
     render = {} if args.render_timeout is None else {"timeout_s": float(args.render_timeout)}
+    if args.backend is not None:
+        from core.generation.backends import get_backend
+
+        try:
+            get_backend(args.backend)
+        except ValueError as exc:
+            raise CliError(f"--backend: {exc}") from None
+        if (args.model in OFFLINE_GENERATORS and args.model != "reference") or args.generator not in (None, "imgcoder"):
+            raise CliError("--backend applies to imgcoder and reference only")
+        render["backend"] = args.backend
     if args.model in OFFLINE_GENERATORS:
         if args.generator is not None:
             raise CliError(f"--generator {args.generator} needs a model; --model {args.model} is an offline generator")

@@ -239,7 +239,9 @@ async def run_generation(
     elif client is not None:
         restore_client = (client.budget, client.on_ledger)
         client.budget, client.on_ledger = budget, calls.chained(client.on_ledger)
-    pool, own_pool = render_pool, render_pool is None and generator.kind != "pixel"
+    # A TikZ generator renders in the TeX sandbox (started on first use), not the Python pool.
+    draws_python = generator.kind != "pixel" and getattr(getattr(generator, "backend", None), "name", "matplotlib") == "matplotlib"
+    pool, own_pool = render_pool, render_pool is None and draws_python
     try:
         if concurrency is None:
             concurrency = _default_concurrency(generator, client)
@@ -250,7 +252,8 @@ async def run_generation(
 
             pool = RenderPool()
         ctx = GenerationContext(
-            render_pool=pool, client=client, budget=budget, use_cache=use_cache, extras=dict(extras or {})
+            render_pool=pool, client=client, budget=budget, use_cache=use_cache,
+            extras={"tex_cache_dir": workspace.cache_dir / "tex", **(extras or {})},
         )
         store.start_run_progress(
             run_id, total=len(problems), pid=os.getpid(), host=socket.gethostname(),

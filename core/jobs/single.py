@@ -136,7 +136,7 @@ async def agenerate_one(
         render_pool=render_pool,
         client=client,
         use_cache=use_cache,
-        extras=dict(extras or {}),
+        extras={"tex_cache_dir": workspace.cache_dir / "tex", **(extras or {})},
         on_step=on_step,
     )
     return await generator.generate(problem, ctx)

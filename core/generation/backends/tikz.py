@@ -1,8 +1,8 @@
 """``tikz``: a TikZ picture (or a whole LaTeX document) compiled in the TeX sandbox.
 
 The renderer is ``ctx.extras["tex_renderer"]`` when the caller provides one (tests, a job that
-owns one), else the process-wide :func:`core.sandbox.tex.default_tex_renderer` (its format cached
-in ``$SCIGEN_HOME/cache/tex``). Where TeX is not installed every render fails with
+owns one), else the process-wide :func:`core.sandbox.tex.default_tex_renderer`, its format cached
+in ``ctx.extras["tex_cache_dir"]`` (the jobs pass the workspace's ``cache/tex``). Where TeX is not installed every render fails with
 ``no_sandbox`` and the one line saying what to install.
 
 Reply parsing (:func:`parse_tikz_reply`), in order:
@@ -117,7 +117,7 @@ class TikzBackend(Backend):
         for _ in range(2):  # a sandbox_error is the renderer's fault: retried once
             try:
                 if renderer is None:
-                    renderer = await asyncio.to_thread(default_tex_renderer)
+                    renderer = await asyncio.to_thread(default_tex_renderer, ctx.extras.get("tex_cache_dir"))
                 future = renderer.submit(code, dpi=dpi, timeout_s=timeout_s, memory_mb=memory_mb)
                 result = await asyncio.shield(asyncio.wrap_future(future))
             except (ValueError, TypeError) as exc:
