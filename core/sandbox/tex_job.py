@@ -189,18 +189,38 @@ def _continues(last: dict[str, Any], box: dict[str, float]) -> tuple[float, str]
     return None
 
 
+_NUMBER = re.compile(r"^[-\u2212]?\d+(?:[.,]\d+)?(?:\s?[·x×]\s?10\^?[-\u2212]?\d+)?$")
+
+
+def tick_labels(lines: list[dict[str, Any]]) -> set[int]:
+    """Indices of texts that are an axis scale: at least three plain numbers in one row (same
+    baseline) or one column (same right edge), as pgfplots and hand-drawn axes place them."""
+    numbers = [i for i, line in enumerate(lines) if _NUMBER.match(line["text"].strip())]
+    found: set[int] = set()
+    for key in (lambda line: round(line["yMax"], 0), lambda line: round(line["xMax"], 0)):
+        groups: dict[float, list[int]] = {}
+        for index in numbers:
+            groups.setdefault(key(lines[index]), []).append(index)
+        for members in groups.values():
+            if len(members) >= 3:
+                found.update(members)
+    return found
+
+
 def _facts(lines: list[dict[str, Any]], dpi: float, offset: tuple[int, int], size: tuple[int, int],
            ink: bool) -> dict[str, Any]:
     scale = dpi / 72.0
+    ticks = tick_labels(lines)
     texts = []
-    for line in lines:
+    for index, line in enumerate(lines):
         height_pt = line["_height"]
         size_pt = round(height_pt / LINE_HEIGHT_PER_PT, 2)
         texts.append({
             "text": line["text"],
             "x0": round(line["xMin"] * scale - offset[0], 2), "y0": round(line["yMin"] * scale - offset[1], 2),
             "x1": round(line["xMax"] * scale - offset[0], 2), "y1": round(line["yMax"] * scale - offset[1], 2),
-            "font_size_pt": size_pt, "font_size_px": round(size_pt * scale, 2), "role": "text",
+            "font_size_pt": size_pt, "font_size_px": round(size_pt * scale, 2),
+            "role": "tick_label" if index in ticks else "text",
             "rotation": line["rotation"],
         })
     return {

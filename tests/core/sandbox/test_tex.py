@@ -176,6 +176,24 @@ def test_a_missing_package_is_a_syntax_error_on_its_line(tex: TexRenderer) -> No
 
 
 @needs_tex
+def test_axis_numbers_are_tick_labels(tex: TexRenderer) -> None:
+    code = r"""\begin{tikzpicture}
+\begin{axis}[width=6cm, height=4cm, xlabel={time (s)}, ylabel={speed (m/s)}, title={Run 42}]
+\addplot[domain=0:4, samples=5] {2*x};
+\end{axis}
+\end{tikzpicture}"""
+    result = tex.render(code)
+    assert result.ok, result.one_line()
+    roles = {box.text: box.role for box in result.facts.texts}
+    assert roles["Run 42"] == "text" and roles["time (s)"] == "text"
+    assert roles["speed (m/s)"] == "text"
+    ticks = [box.text for box in result.facts.texts if box.role == "tick_label"]
+    assert {"0", "2", "4", "8"} <= set(ticks) and len(ticks) >= 8  # both axes' numbers
+    vertical = next(box for box in result.facts.texts if box.text == "speed (m/s)")
+    assert vertical.rotation == 90.0
+
+
+@needs_tex
 def test_an_empty_picture_is_blank(tex: TexRenderer) -> None:
     result = tex.render("\\begin{tikzpicture}\\path (0,0) -- (1,1);\\end{tikzpicture}")
     assert result.error_class == "blank_figure", result.one_line()
