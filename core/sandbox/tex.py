@@ -36,7 +36,7 @@ import subprocess
 import tempfile
 import threading
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -257,14 +257,13 @@ class TexRenderer:
         self.format_dir = build_format(engine, Path(cache_dir) if cache_dir is not None else None)
         base = config or SandboxConfig()
         if workers is not None:
-            base = SandboxConfig(**{**base.to_dict(), "workers": workers, "preload": base.preload,
-                                    "extra_read_only": base.extra_read_only})
+            base = replace(base, workers=workers)
         trees = tuple(tree for tree in TEX_TREES if os.path.isdir(tree))
-        self.config = SandboxConfig(**{
-            **base.to_dict(), "engine": "tex", "preload": TEX_PRELOAD,
-            "extra_read_only": (*trees, *engine.binaries(), *_program_links(engine), str(self.format_dir)),
-            "audit_hooks": False,  # no Python runs from the model: TeX's own layers take its place
-        })
+        self.config = replace(
+            base, engine="tex", preload=TEX_PRELOAD,
+            extra_read_only=(*trees, *engine.binaries(), *_program_links(engine), str(self.format_dir)),
+            audit_hooks=False,  # no Python runs from the model: TeX's own layers take its place
+        )
         self.pool = RenderPool(self.config, start=start)
 
     def submit(self, code: str, *, timeout_s: float = 20.0, memory_mb: int = 1024, dpi: float | None = None,
@@ -280,7 +279,7 @@ class TexRenderer:
             raise ValueError(f"dpi must be between 1 and 2400, got {dpi}")
         limits = RenderLimits(timeout_s=timeout_s, cpu_s=cpu_s, memory_mb=memory_mb, output_mb=output_mb,
                               max_pixels=max_pixels, max_threads=max_threads)
-        return self.pool._send(tex_job(code, self.format_dir, dpi, limits), limits)
+        return self.pool.submit_job(tex_job(code, self.format_dir, dpi, limits), limits)
 
     def render(self, code: str, **kwargs: Any) -> RenderResult:
         """Render and wait; same keywords as :meth:`submit`."""
