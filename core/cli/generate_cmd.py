@@ -71,6 +71,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "count offline); calls to a named profile never exceed its own concurrency; for a raw model "
         "string this also sets the call concurrency",
     )
+    job.add_argument("--backend", default=None, metavar="NAME",
+                     help="imgcoder and reference: how figures are drawn, matplotlib (default) or tikz")
     job.add_argument("--max-attempts", type=int, default=None, help="imgcoder: attempts per problem including repairs (default 3)")
     job.add_argument("--critique", action="store_true", help="imgcoder: visual self-critique with one revision (off by default)")
     job.add_argument("--max-cost", type=float, default=None, metavar="USD", help="stop cleanly before the run's model spend passes USD (what a resumed run spent counts)")
@@ -156,6 +158,14 @@ def build_spec(args: argparse.Namespace):  # -> (GeneratorSpec, ProfileConfig | 
     if args.render_timeout is not None and not args.render_timeout > 0:
         raise CliError("--render-timeout must be > 0 seconds")
     render = {} if args.render_timeout is None else {"timeout_s": float(args.render_timeout)}
+    if args.backend is not None:
+        from core.generation.backends import get_backend
+
+        try:
+            get_backend(args.backend)
+        except ValueError as exc:
+            raise CliError(f"--backend: {exc}") from None
+        render["backend"] = args.backend  # the generator refuses it when it draws no code
     offline = _generators(needs_model=False)
     if args.model is None and args.generator not in offline:
         raise CliError("give --model (a profile or LiteLLM model string, or an offline generator's name)")
@@ -177,8 +187,11 @@ def build_spec(args: argparse.Namespace):  # -> (GeneratorSpec, ProfileConfig | 
                 params["max_attempts"] = args.max_attempts
             if args.critique:
                 params["critique"] = True
-        elif args.critique or args.max_attempts is not None or args.render_timeout is not None:
-            raise CliError("--critique, --max-attempts and --render-timeout are imgcoder options, not pixel ones")
+        elif args.critique or args.max_attempts is not None or render:
+            raise CliError(
+                f"--critique, --max-attempts, --render-timeout and --backend are {DEFAULT_MODEL_GENERATOR} "
+                f"options, not {generator} ones"
+            )
         config, _ = _profiles(args)
         spec = GeneratorSpec.create(generator, **params)
     try:

@@ -1,4 +1,7 @@
-"""``scigen render``: run a plotting script in the sandbox and save the figure it draws."""
+"""``scigen render``: run a plotting script or a TikZ file in the sandbox and save the figure.
+
+The backend follows the extension: ``.py`` runs as a Matplotlib script, ``.tex`` compiles as a
+TikZ body or a whole LaTeX document (:mod:`core.sandbox.tex`)."""
 
 from __future__ import annotations
 
@@ -6,22 +9,30 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.cli import CliError
+
+if TYPE_CHECKING:
+    from core.sandbox.models import IsolationReport
+    from core.sandbox.tex import TexRenderer
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "render",
-        help="run a plotting script in the sandbox and save its figure",
+        help="run a plotting script or a TikZ file in the sandbox and save its figure",
         description=(
-            "Run SCRIPT.py in the sandbox (no network, no files outside a private folder, no "
-            "programs, time and memory limits) and write the figure it draws as PNG. Exit 0 on "
+            "Run SCRIPT.py (Matplotlib) or compile FIGURE.tex (a tikzpicture body or a whole "
+            "LaTeX document) in the sandbox (no network, no files outside a private folder, no "
+            "programs, time and memory limits) and write the figure as PNG. Exit 0 on "
             "success; otherwise exit 1 and print the error class and reason on one line. "
-            "`--check` reports which isolation layers are active on this machine."
+            "`--check` reports which isolation layers are active on this machine, and the TeX "
+            "engine and format."
         ),
     )
-    parser.add_argument("script", nargs="?", metavar="SCRIPT.py", help="the plotting script")
+    parser.add_argument("script", nargs="?", metavar="SCRIPT.py|FIGURE.tex",
+                        help="the plotting script, or a TikZ/LaTeX file")
     parser.add_argument("--out", "-o", metavar="OUT.png", help="where to write the PNG (default: SCRIPT.png)")
     parser.add_argument("--timeout", type=float, default=10.0, metavar="S",
                         help="wall-clock limit in seconds (default 10)")
@@ -29,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="memory the script may use, in MB (default 1024)")
     parser.add_argument("--dpi", type=float, default=None, metavar="D",
                         help="render at this resolution (default: the script's own)")
-    parser.add_argument("--svg", action="store_true", help="also write the figure as SVG next to OUT")
+    parser.add_argument("--svg", action="store_true",
+                        help="also write the figure as SVG next to OUT (Python scripts only)")
     parser.add_argument("--json", action="store_true",
                         help="print the whole result as JSON (PNG base64-encoded)")
     parser.add_argument("--check", action="store_true",
@@ -45,12 +57,23 @@ def _handle(args: argparse.Namespace) -> int:
             report = check_isolation()
         except SandboxUnavailable as exc:
             raise CliError(f"the sandbox could not start: {exc}") from exc
+        tex_report, tex_missing = _tex_check(args)
         if args.json:
-            print(report.model_dump_json(indent=2))
+            data = json.loads(report.model_dump_json())
+            data["tex"] = json.loads(tex_report.model_dump_json()) if tex_report else {"unavailable": tex_missing}
+            print(json.dumps(data, indent=2))
         else:
+            print("Python (Matplotlib):")
             for layer in report.layers:
                 print(f"{'active  ' if layer.active else 'INACTIVE'} {layer.name}: {layer.detail}")
             print(f"{len(report.active)} of {len(report.layers)} layers active")
+            print("TeX (TikZ):")
+            if tex_report is None:
+                print(tex_missing)
+            else:
+                for layer in tex_report.layers:
+                    print(f"{'active  ' if layer.active else 'INACTIVE'} {layer.name}: {layer.detail}")
+                print(f"{len(tex_report.active)} of {len(tex_report.layers)} layers active")
         return 0
     if not args.script:
         raise CliError("give a script to render (scigen render SCRIPT.py --out OUT.png) or --check")
@@ -62,12 +85,17 @@ def _handle(args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"{script}: cannot read it as UTF-8 text: {exc}") from exc
     out = Path(args.out) if args.out else script.with_suffix(".png")
+    is_tex = script.suffix.lower() == ".tex"
     try:
-        result = render(code, timeout_s=args.timeout, memory_mb=args.memory_mb, dpi=args.dpi, svg=args.svg)
+        if is_tex:
+            result = _tex_renderer(args).render(code, timeout_s=args.timeout, memory_mb=args.memory_mb,
+                                                dpi=args.dpi)
+        else:
+            result = render(code, timeout_s=args.timeout, memory_mb=args.memory_mb, dpi=args.dpi, svg=args.svg)
     except ValueError as exc:
         raise CliError(f"{script}: {exc}") from exc
     except SandboxUnavailable as exc:
-        raise CliError(f"the sandbox could not start: {exc}") from exc
+        raise CliError(str(exc) if is_tex else f"the sandbox could not start: {exc}") from exc
     if result.ok and result.png is not None:
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -83,3 +111,21 @@ def _handle(args: argparse.Namespace) -> int:
     else:
         print(f"{script}: {result.one_line()}", file=sys.stderr)
     return 0 if result.ok else 1
+
+
+def _tex_renderer(args: argparse.Namespace) -> TexRenderer:
+    """The process's TeX renderer, its format cached in the workspace (``cache/tex``)."""
+    from core.sandbox.tex import default_tex_renderer
+    from core.workspace import Workspace
+
+    return default_tex_renderer(Workspace.from_env(args.home).cache_dir / "tex")
+
+
+def _tex_check(args: argparse.Namespace) -> tuple[IsolationReport | None, str]:
+    """The TeX renderer's layers, or (None, the one line saying TeX is absent)."""
+    from core.sandbox.tex import TexUnavailable
+
+    try:
+        return _tex_renderer(args).check(), ""
+    except TexUnavailable as exc:
+        return None, str(exc)

@@ -165,7 +165,8 @@ class Generator(ABC):
     """Shown wherever the generator's runs are listed (e.g. the text-card adversarial baseline)."""
     needs_model: ClassVar[bool] = False
     uses_sandbox: ClassVar[bool] = True
-    """True when the generator renders code in the sandbox (a job then gives it a render pool)."""
+    """True when the generator renders Python in the sandbox's warm pool (a job then gives it one);
+    a generator whose spec chooses the language (a drawing backend) answers per instance."""
 
     def __init__(self, spec: GeneratorSpec) -> None:
         self.spec = spec

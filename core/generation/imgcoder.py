@@ -4,8 +4,10 @@ Per problem (understand -> plan -> code, then repair):
 
 1. ONE chat call with the project's system prompt (:mod:`core.generation.prompts`) and the
    problem's question only (never its answer, elements, quizzes or multimodal question).
-2. :func:`~core.generation.parsing.parse_reply` finds the Plan and the script.
-3. The script renders in the sandbox (``ctx.render_pool``).
+2. The backend's parser (:func:`~core.generation.parsing.parse_reply` for Matplotlib) finds the
+   Plan and the code.
+3. The code renders in the sandbox: ``ctx.render_pool`` for Matplotlib, the TeX sandbox for TikZ
+   (see ``backend`` below).
 4. On failure (render error, no code, truncated reply) the next attempt sends the error class, the
    trimmed traceback in the script's line numbers and the lines around the error, as a follow-up
    to the model's last reply; up to ``max_attempts`` attempts in all (default 3 = 1 + 2 repairs).
@@ -32,8 +34,15 @@ Spec parameters (``GeneratorSpec.create("imgcoder", model=..., ...)``):
     call's timeout is the profile's).
 ``temperature``, ``max_tokens`` (None: the profile's)
     Overrides for the chat calls.
-``prompt_version`` (:data:`~core.generation.prompts.PROMPT_VERSION`)
-    Which prompts to use; kept in the spec so a stored run says which prompt made it.
+``backend`` ("matplotlib")
+    How the code is drawn (:mod:`core.generation.backends`): ``matplotlib`` (a Python script in
+    the Python sandbox) or ``tikz`` (a TikZ picture compiled by pdflatex in the TeX sandbox; the
+    repair loop sends back TeX's error with the line in the picture). A matplotlib spec is
+    stored without this key, as before backends existed, so older runs resume.
+``prompt_version`` (None: the backend's, :data:`~core.generation.prompts.PROMPT_VERSION` or
+    :data:`~core.generation.prompts.TIKZ_PROMPT_VERSION`)
+    Which prompts to use (they must be written for the backend); kept in the spec so a stored
+    run says which prompt made it.
 ``model_id``, ``model_fingerprint``, ``critic_fingerprint``
     Filled in by :meth:`ImgCoder.complete_spec`: the LiteLLM model string and the profile's
     secret-free fingerprint, so a stored run names exactly which model settings made it.
@@ -49,6 +58,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from core.generation.backends import Backend, get_backend
 from core.generation.base import (
     AttemptRecord,
     FigureResult,
@@ -58,15 +68,14 @@ from core.generation.base import (
     GeneratorSpec,
     register_generator,
 )
-from core.generation.parsing import ParsedReply, parse_reply
-from core.generation.prompts import IMGCODER_PROMPTS, PROMPT_VERSION, REPAIR_HINTS, ImgCoderPrompts
+from core.generation.parsing import ParsedReply
+from core.generation.prompts import IMGCODER_PROMPTS, ImgCoderPrompts
 from core.generation.rendering import (
     RENDER_DEFAULTS,
     check_params,
     failed_figure,
     figure_from_render,
     render_attempt,
-    render_script,
     report_render,
 )
 from core.models import (
@@ -92,7 +101,8 @@ IMGCODER_DEFAULTS: dict[str, Any] = {
     "critic_model": None,
     "temperature": None,
     "max_tokens": None,
-    "prompt_version": PROMPT_VERSION,
+    "backend": "matplotlib",
+    "prompt_version": None,
     "model_id": None,
     "model_fingerprint": None,
     "critic_fingerprint": None,
@@ -143,12 +153,13 @@ def repair_message(
     """The follow-up asking the model to fix a failed attempt."""
     trimmed = _trim_traceback(traceback)
     excerpt = _excerpt(code, error_line)
-    hint = REPAIR_HINTS.get(error_class, "")
+    hint = prompts.hint(error_class)
+    heading = prompts.excerpt_heading.format(line=error_line)
     return prompts.repair.format(
         error_class=error_class,
         error_message=error_message or error_class,
-        traceback=f"Traceback (line numbers are those of your script):\n{trimmed}\n" if trimmed else "",
-        excerpt=f"\nThe script around line {error_line}:\n{excerpt}\n" if excerpt else "",
+        traceback=f"{prompts.log_heading}:\n{trimmed}\n" if trimmed else "",
+        excerpt=f"\n{heading}:\n{excerpt}\n" if excerpt else "",
         hint=f"\n{hint}\n" if hint else "",
     )
 
@@ -188,12 +199,8 @@ class ImgCoder(Generator):
         attempts = self.settings["max_attempts"]
         if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
             raise ValueError(f"generator 'imgcoder': max_attempts must be an integer >= 1, got {attempts!r}")
-        version = self.settings["prompt_version"]
-        if version not in IMGCODER_PROMPTS:
-            raise ValueError(
-                f"generator 'imgcoder': unknown prompt_version {version!r} (known: {', '.join(IMGCODER_PROMPTS)})"
-            )
-        self.prompts = IMGCODER_PROMPTS[version]
+        self.backend = _backend(self.settings)
+        self.prompts = _prompts(self.settings, self.backend.name)
 
     # ---- spec --------------------------------------------------------------------------------
 
@@ -204,6 +211,10 @@ class ImgCoder(Generator):
         """``spec`` with every default written out and the model resolved to its LiteLLM string
         and secret-free fingerprint (raises ProfileError for an unknown profile)."""
         values = check_params(spec, IMGCODER_DEFAULTS, required=("model",))
+        backend = _backend(values)
+        values["prompt_version"] = _prompts(values, backend.name).version
+        if backend.name == "matplotlib":
+            del values["backend"]  # stored as before backends existed, so older runs resume
         profile = resolve_model(values["model"], config=config, home=home)
         values["model_id"] = profile.model
         values["model_fingerprint"] = profile.fingerprint()
@@ -214,14 +225,19 @@ class ImgCoder(Generator):
 
     # ---- generation --------------------------------------------------------------------------
 
+    @property
+    def uses_sandbox(self) -> bool:  # type: ignore[override]  # the backend decides, per spec
+        return self.backend.uses_render_pool
+
     async def generate(self, problem: Problem, ctx: GenerationContext) -> FigureResult:
         started = time.monotonic()
         if ctx.client is None:
             return failed_figure(
                 problem, "no_model_client", "imgcoder needs a model client in the context", started
             )
-        if ctx.render_pool is None:
-            return failed_figure(problem, "no_sandbox", "no render pool in the generation context", started)
+        missing = self.backend.unavailable(ctx)
+        if missing is not None:
+            return failed_figure(problem, missing[0], missing[1], started)
         notes: list[str] = [f"prompt {self.prompts.version}"]
         try:
             profile = ctx.client.resolve(self.settings["model"])
@@ -261,7 +277,7 @@ class ImgCoder(Generator):
                     asking, f"The model call failed: {error.failure_class.value}", status="failed", attempt=index
                 )
                 return self._failed_by_model(problem, error, attempts, started, notes)
-            parsed = parse_reply(chat.text, truncated=chat.truncated)
+            parsed = self.backend.parse(chat.text, truncated=chat.truncated)
             ctx.report(asking, _reply_line(chat), status="ok", attempt=index)
             _report_parsed(ctx, parsed, index)
             common: dict[str, Any] = {
@@ -348,9 +364,8 @@ class ImgCoder(Generator):
         return await ctx.client.chat(profile, list(messages), **options)
 
     async def _render(self, ctx: GenerationContext, code: str) -> RenderResult:
-        assert ctx.render_pool is not None
-        return await render_script(
-            ctx.render_pool,
+        return await self.backend.render(
+            ctx,
             code,
             dpi=self.settings["dpi"],
             timeout_s=self.settings["timeout_s"],
@@ -439,7 +454,7 @@ class ImgCoder(Generator):
             )
             notes.append(f"the revision call failed ({error.failure_class.value}); kept the figure before it")
             return final
-        revised = parse_reply(revision.text, truncated=revision.truncated)
+        revised = self.backend.parse(revision.text, truncated=revision.truncated)
         _report_parsed(ctx, revised, index)
         common: dict[str, Any] = {
             "purpose": "revision",
@@ -475,6 +490,29 @@ class ImgCoder(Generator):
             return final
         notes.append("kept the revision")
         return revision, revised, rendered
+
+
+def _backend(settings: dict[str, Any]) -> Backend:
+    try:
+        return get_backend(settings["backend"])
+    except ValueError as exc:
+        raise ValueError(f"generator 'imgcoder': {exc}") from None
+
+
+def _prompts(settings: dict[str, Any], backend: str) -> ImgCoderPrompts:
+    """The spec's prompts, or the backend's default ones; they must be written for the backend."""
+    version = settings["prompt_version"] or get_backend(backend).prompt_version
+    if version not in IMGCODER_PROMPTS:
+        raise ValueError(
+            f"generator 'imgcoder': unknown prompt_version {version!r} (known: {', '.join(IMGCODER_PROMPTS)})"
+        )
+    prompts = IMGCODER_PROMPTS[version]
+    if prompts.backend != backend:
+        raise ValueError(
+            f"generator 'imgcoder': prompt_version {version!r} is written for the {prompts.backend} "
+            f"backend, not {backend}"
+        )
+    return prompts
 
 
 def _model_failure(

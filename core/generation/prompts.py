@@ -30,6 +30,8 @@ __all__ = [
     "PLAN_PARTS",
     "PROMPT_VERSION",
     "REPAIR_HINTS",
+    "TIKZ_PROMPT_VERSION",
+    "TIKZ_REPAIR_HINTS",
     "ImgCoderPrompts",
     "PixelPrompts",
     "library_list",
@@ -76,9 +78,21 @@ class ImgCoderPrompts:
     repair: str
     critique: str
     revision: str
+    backend: str = "matplotlib"
+    """The drawing backend the prompts ask for (``core.generation.backends``)."""
+    libraries_text: str | None = None
+    """The {libraries} text; None: the sandbox's Python libraries (:func:`library_list`)."""
+    hints: dict[str, str] | None = None
+    """One sentence of advice per failure class; None: :data:`REPAIR_HINTS`."""
+    log_heading: str = "Traceback (line numbers are those of your script)"
+    excerpt_heading: str = "The script around line {line}"
 
     def system_prompt(self, *, timeout_s: float, libraries: tuple[str, ...] = AVAILABLE_LIBRARIES) -> str:
-        return self.system.format(libraries=library_list(libraries), timeout_s=f"{timeout_s:g}")
+        listed = self.libraries_text if self.libraries_text is not None else library_list(libraries)
+        return self.system.format(libraries=listed, timeout_s=f"{timeout_s:g}")
+
+    def hint(self, error_class: str) -> str:
+        return (self.hints if self.hints is not None else REPAIR_HINTS).get(error_class, "")
 
     def user_prompt(self, question: str) -> str:
         return self.user.format(question=question.strip())
@@ -194,6 +208,100 @@ IMGCODER_PROMPTS: dict[str, ImgCoderPrompts] = {
 }
 PROMPT_VERSION = "imgcoder-v1"
 """The ImgCoder prompt version new specs get (stored in the spec as ``prompt_version``)."""
+
+_TIKZ_PACKAGES = """- TikZ with the libraries arrows.meta, calc, positioning, shapes.geometric, shapes.misc, shapes.symbols, decorations.pathmorphing, decorations.pathreplacing, decorations.markings, patterns, angles, quotes, intersections, 3d, backgrounds, fit, matrix, trees, shadows, through, automata, graphs: geometry, mechanics, optics, fields, graphs and flowcharts
+- pgfplots (compat 1.18, fillbetween, polar): function graphs and data plots in an axis environment
+- circuitikz (siunitx option): circuit diagrams, e.g. to[R, l=$R_1$], to[battery1], to[C], to[nos]
+- tikz-3dplot: solids seen in 3-D (\\tdplotsetmaincoords)
+- chemfig: structural formulas (\\chemfig{...})
+- siunitx: numbers with units, e.g. \\SI{4}{\\ohm}, \\SI{30}{\\degree}
+- amsmath, amssymb, xcolor, booktabs, array, multirow (tables with the tabular environment)"""
+
+_SYSTEM_TIKZ_V1 = _SYSTEM_V1.replace(
+    "problem by writing Python plotting code.", "problem by writing TikZ (LaTeX) code."
+).split("Step 2 - Code.")[0] + """Step 2 - Code. Write ONE TikZ picture in a single ```latex fenced block: a tikzpicture (or circuitikz) environment, optionally preceded by \\usetikzlibrary, \\tikzset or \\newcommand lines. Do not write \\documentclass, \\begin{{document}} or \\usepackage: the picture is compiled with a fixed standalone preamble that already loads
+
+{libraries}
+
+Rules:
+- Draw only the initial setting given in the problem: the objects, their configuration and the given quantities.
+- Label every given value next to the element it belongs to, with the problem's numbers and units exactly as stated (\\SI{{5.0}}{{kg}}, $30^\\circ$). A quantity the problem asks for may be marked with its symbol or "?" only - never with its value.
+- Never reveal the answer, a derivation, formulas being worked out or intermediate results.
+- Textbook style: black lines with at most a few muted colours, no decoration, no title that repeats the question.
+- Geometry and physical layouts: keep lengths and angles in proportion (one unit per given unit, or a stated scale); draw axes only for graphs and coordinate planes.
+- Labels: put them in nodes (node[above], node[midway, below], pic "angle" with quotes) so they stay clear of each other and of the lines.
+- Self-contained: no \\input, \\include, \\includegraphics, external files or shell commands; nothing else is available. The picture must compile in under {timeout_s} seconds with pdflatex.
+
+Reply in exactly this form and write nothing after the code block:
+
+Plan
+Image Content: ...
+Layout: ...
+Labels: ...
+Drawing Considerations: ...
+
+```latex
+\\begin{{tikzpicture}}
+% the complete picture
+\\end{{tikzpicture}}
+```
+"""
+
+_USER_TIKZ_V1 = """Problem:
+{question}
+
+Write the Plan, then the TikZ picture."""
+
+_REPAIR_TIKZ_V1 = """Your TikZ picture failed to compile.
+
+Error class: {error_class}
+Error: {error_message}
+{traceback}{excerpt}{hint}
+Fix it. Reply with a short Plan (only what changes) and then ONE complete, corrected picture in a \
+single ```latex block - the whole picture, not a diff. All the rules above still apply."""
+
+_REVISION_TIKZ_V1 = """\
+The picture compiled, and a reviewer looked at the rendered figure. The reviewer found these problems:
+
+{problems}
+
+Revise the picture to fix them. Reply with a short Plan (only what changes) and then ONE \
+complete picture in a single ```latex block. All the rules above still apply."""
+
+TIKZ_REPAIR_HINTS: dict[str, str] = {
+    "syntax_error": "TeX stopped at the line shown: check the spelling of commands and keys, "
+    "braces, semicolons at the end of each path, and use only the preamble's packages and libraries.",
+    "timeout": "It ran past the time limit: fewer samples in plots, no loops without an end.",
+    "memory_limit": "TeX's capacity was exceeded: no recursive macros, fewer samples and nodes.",
+    "no_figure": "Nothing was drawn: put the drawing inside a tikzpicture environment.",
+    "blank_figure": "The picture was empty: draw visible paths (\\draw, \\fill), not only \\path.",
+    "forbidden": "It tried something the sandbox refuses (reading or writing files, shell "
+    "escape): draw with TikZ only.",
+    "output_too_large": "The picture was too large: keep it within about 20 x 15 cm.",
+    "sandbox_error": "The renderer failed for reasons outside your code; send the same picture "
+    "again if you believe it is correct.",
+    "no_code": "Your reply had no TikZ code block. Reply with the Plan and then the complete "
+    "picture inside a ```latex block.",
+    "truncated": "Your reply was cut off at the output limit before the picture ended. Write a "
+    "shorter picture: loops (\\foreach) instead of repeated lines, a short Plan.",
+}
+"""The repair advice for TikZ pictures."""
+
+IMGCODER_PROMPTS["imgcoder-tikz-v1"] = ImgCoderPrompts(
+    version="imgcoder-tikz-v1",
+    system=_SYSTEM_TIKZ_V1,
+    user=_USER_TIKZ_V1,
+    repair=_REPAIR_TIKZ_V1,
+    critique=_CRITIQUE_V1,
+    revision=_REVISION_TIKZ_V1,
+    backend="tikz",
+    libraries_text=_TIKZ_PACKAGES,
+    hints=TIKZ_REPAIR_HINTS,
+    log_heading="TeX log (line numbers are those of your picture)",
+    excerpt_heading="Your picture around line {line}",
+)
+TIKZ_PROMPT_VERSION = "imgcoder-tikz-v1"
+"""The prompt version new TikZ specs get."""
 
 
 REPAIR_HINTS: dict[str, str] = {

@@ -1,8 +1,12 @@
-"""``reference``: the problem's gold script (``Problem.reference_code``) rendered in the sandbox.
+"""``reference``: the problem's gold figure code rendered in the sandbox.
 
 An offline baseline: the bundled sample ships one hand-written script per problem, so a user
 without a model key still gets a run to explore, and evaluators have an upper bound to compare
-against. A problem without a gold script fails with ``no_reference``.
+against. A problem without gold code fails with ``no_reference``.
+
+Spec parameter ``backend`` ("matplotlib"): ``matplotlib`` renders ``Problem.reference_code``;
+``tikz`` compiles the sample's gold TikZ figure (``data/sample/tikz/<id>.tex``, 24 problems). A
+matplotlib spec is stored without the key, as before backends existed.
 """
 
 from __future__ import annotations
@@ -24,12 +28,25 @@ from core.generation.rendering import (
     failed_figure,
     figure_from_render,
     render_attempt,
-    render_script,
     report_render,
 )
 from core.problems import Problem
 
 __all__ = ["ReferenceGenerator"]
+
+
+REFERENCE_DEFAULTS: dict[str, Any] = {**RENDER_DEFAULTS, "backend": "matplotlib"}
+
+
+def _reference_settings(spec: GeneratorSpec) -> dict[str, Any]:
+    from core.generation.backends import get_backend
+
+    values = check_params(spec, REFERENCE_DEFAULTS)
+    try:
+        get_backend(values["backend"])
+    except ValueError as exc:
+        raise ValueError(f"generator 'reference': {exc}") from None
+    return values
 
 
 @register_generator
@@ -43,37 +60,49 @@ class ReferenceGenerator(Generator):
 
     def __init__(self, spec: GeneratorSpec) -> None:
         super().__init__(spec)
-        self.settings = check_params(spec, RENDER_DEFAULTS)
+        from core.generation.backends import get_backend
+
+        self.settings = _reference_settings(spec)
+        self.backend = get_backend(self.settings["backend"])
 
     @classmethod
     def complete_spec(cls, spec: GeneratorSpec, *, config: Any = None, home: Any = None) -> GeneratorSpec:
-        """``spec`` with every default written out."""
-        return GeneratorSpec.create(spec.name, **check_params(spec, RENDER_DEFAULTS))
+        """``spec`` with every default written out (a matplotlib backend is left implicit)."""
+        values = _reference_settings(spec)
+        if values["backend"] == "matplotlib":
+            del values["backend"]
+        return GeneratorSpec.create(spec.name, **values)
 
     @classmethod
     def available_for(cls, problem: Problem) -> bool:
         """Only a problem with a gold script can be drawn from it."""
         return bool(problem.reference_code and problem.reference_code.strip())
 
+    @property
+    def uses_sandbox(self) -> bool:  # type: ignore[override]  # the backend decides, per spec
+        return self.backend.uses_render_pool
+
     async def generate(self, problem: Problem, ctx: GenerationContext) -> FigureResult:
         started = time.monotonic()
-        code = problem.reference_code
+        code = self.backend.reference_code(problem)
+        kind = "script" if self.backend.name == "matplotlib" else f"{self.backend.name} figure"
         if not code or not code.strip():
             return failed_figure(
-                problem, "no_reference", f"problem {problem.uid} has no reference script", started
+                problem, "no_reference", f"problem {problem.uid} has no reference {kind}", started
             )
-        if ctx.render_pool is None:
-            return failed_figure(problem, "no_sandbox", "no render pool in the generation context", started)
-        ctx.report("code", "The problem's gold script (no model)", status="ok", detail=code)
-        ctx.report("render", "Rendering the script in the sandbox")
-        render = await render_script(
-            ctx.render_pool,
+        missing = self.backend.unavailable(ctx)
+        if missing is not None:
+            return failed_figure(problem, missing[0], missing[1], started)
+        ctx.report("code", f"The problem's gold {kind} (no model)", status="ok", detail=code)
+        ctx.report("render", f"Rendering the {kind} in the sandbox")
+        render = await self.backend.render(
+            ctx,
             code,
             dpi=self.settings["dpi"],
             timeout_s=self.settings["timeout_s"],
             memory_mb=self.settings["memory_mb"],
             svg=self.settings["svg"],
         )
-        attempt = render_attempt(0, code, render, parse_notes=["the problem's reference script"])
+        attempt = render_attempt(0, code, render, parse_notes=[f"the problem's reference {kind}"])
         report_render(ctx, attempt, 0)
         return figure_from_render(problem, render, [attempt], started, code=code)

@@ -195,7 +195,8 @@ async def run_generation(
         profiles=profiles, use_cache=use_cache,
     )
     ctx = GenerationContext(
-        render_pool=render_pool, client=job_model_client, budget=budget, use_cache=use_cache, extras=dict(extras or {})
+        render_pool=render_pool, client=job_model_client, budget=budget, use_cache=use_cache,
+        extras={"tex_cache_dir": workspace.cache_dir / "tex", **(extras or {})},
     )
     writer = ResultWriter(store, workspace, run_id, run_name, flush_interval_s=flush_interval_s, max_batch=max_batch)
     job = _Job(generator, ctx, writer, calls, to_do, max_cost_usd, on_problem)
@@ -254,7 +255,7 @@ async def _draw(job: _Job, store: Store, run_id: str, concurrency: int | None) -
         concurrency = _default_concurrency(job.generator, ctx.client)
     if concurrency < 1:
         raise JobError(f"concurrency must be >= 1, got {concurrency}")
-    own_pool = ctx.render_pool is None and type(job.generator).uses_sandbox
+    own_pool = ctx.render_pool is None and job.generator.uses_sandbox
     if own_pool:
         from core.sandbox import RenderPool
 

@@ -128,7 +128,7 @@ async def agenerate_one(
         raise JobError(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc)) from None
     if client is None and type(generator).needs_model:
         client = _client(workspace, profiles, use_cache)
-    if render_pool is None and type(generator).uses_sandbox:
+    if render_pool is None and generator.uses_sandbox:
         from core.sandbox import default_pool
 
         render_pool = default_pool()
@@ -136,7 +136,7 @@ async def agenerate_one(
         render_pool=render_pool,
         client=client,
         use_cache=use_cache,
-        extras=dict(extras or {}),
+        extras={"tex_cache_dir": workspace.cache_dir / "tex", **(extras or {})},
         on_step=on_step,
     )
     return await generator.generate(problem, ctx)

@@ -22,6 +22,7 @@ import sys
 import time
 import traceback
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -65,6 +66,17 @@ class ChildSetup:
     snapshot: TamperSnapshot
 
 
+JobRunner = Callable[[ChildSetup, str, dict[str, Any], bytes], NoReturn]
+JOB_RUNNERS: dict[str, JobRunner] = {}
+"""Job kinds other than a Python script, by name: a runner module registers its kind when the warm
+parent imports it (the TeX job: core.sandbox.tex_job), so this module imports none of them."""
+
+
+def register_job_runner(kind: str, runner: JobRunner) -> JobRunner:
+    JOB_RUNNERS[kind] = runner
+    return runner
+
+
 def _move_fds(mapping: dict[int, int]) -> None:
     """dup2 each source fd onto its target fd, safe against overlaps."""
     high = {target: os.dup(source) for target, source in mapping.items()}
@@ -91,6 +103,9 @@ def child_main(setup: ChildSetup, job_fd: int, result_fd: int, out_fd: int, err_
             os._exit(SETUP_FAILED_EXIT)
     if job.get("kind") == "probe":
         run_probe(setup, workdir, job, key)
+    runner = JOB_RUNNERS.get(job.get("kind"))
+    if runner is not None:
+        runner(setup, workdir, job, key)
     _run_job(setup, workdir, job, key)
 
 

@@ -171,14 +171,21 @@ def _mkdirs(root: str, path: str) -> str:
     return target
 
 
-def enter_private_root(mode: str) -> PrivateRoot:
+def enter_private_root(mode: str, extra_read_only: tuple[str, ...] = ()) -> PrivateRoot:
     """Move the calling (single-threaded) process into new mount and network namespaces whose root
     holds only read-only library folders, a few device nodes and an empty ``/job`` mount point.
+
+    ``extra_read_only`` adds host folders or single files at the same place, read-only (the TeX
+    engine uses it for its binaries, its trees and the prebuilt format).
 
     mode "root" needs CAP_SYS_ADMIN; mode "user" first enters a user namespace mapping the caller
     to root there. Children inherit all of it; each adds a mount namespace for its own tmpfs.
     """
     paths = read_only_paths()
+    extra_files = [p for p in extra_read_only if os.path.isfile(p)]
+    for path in extra_read_only:
+        if os.path.isdir(path) and not any(path == done or path.startswith(done + os.sep) for done in paths):
+            paths.append(path)
     if mode == "user":
         uid, gid = os.getuid(), os.getgid()
         unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET)
@@ -201,6 +208,12 @@ def enter_private_root(mode: str) -> PrivateRoot:
             os.symlink(os.readlink(host), os.path.join(new_root, top))
     for path in paths:
         target = _mkdirs(new_root, path)
+        mount(os.path.realpath(path), target, None, MS_BIND)
+        mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    for path in extra_files:
+        _mkdirs(new_root, os.path.dirname(path))
+        target = new_root + path
+        open(target, "w").close()
         mount(os.path.realpath(path), target, None, MS_BIND)
         mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     for device in ("null", "zero", "full", "random", "urandom"):

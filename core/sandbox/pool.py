@@ -229,6 +229,11 @@ class RenderPool:
         """Render without blocking the event loop; same keywords as :meth:`submit`."""
         return await asyncio.wrap_future(self.submit(code, **kwargs))
 
+    def submit_job(self, job: dict[str, Any], limits: RenderLimits) -> Future[RenderResult]:
+        """Queue a job message another engine built (``op`` names the child's entry, e.g. ``tex``;
+        ``limits`` as in :meth:`submit`)."""
+        return self._send(job, limits)
+
     def _send(self, job: dict[str, Any], limits: RenderLimits | None) -> Future:
         future: Future = Future()
         with self._lock:

@@ -71,6 +71,7 @@ class RenderLimits:
 
 
 NamespaceMode = Literal["auto", "root", "user", "off"]
+Engine = Literal["python", "tex"]
 
 
 @dataclass(frozen=True)
@@ -95,16 +96,25 @@ class SandboxConfig:
     """Modules the warm parent imports once."""
     start_timeout_s: float = 120.0
     """How long to wait for the warm parent to import everything and report ready."""
+    engine: Engine = "python"
+    """python: children run plotting scripts; tex: children run pdflatex on TeX sources
+    (see :mod:`core.sandbox.tex`), the warm parent imports no plotting stack."""
+    extra_read_only: tuple[str, ...] = ()
+    """Host folders or files added read-only to the private root (the TeX engine's trees,
+    binaries and prebuilt format)."""
 
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
         if self.spares < 0:
             raise ValueError(f"spares must be >= 0, got {self.spares}")
+        if self.engine not in ("python", "tex"):
+            raise ValueError(f"engine must be python or tex, got {self.engine!r}")
         if self.namespaces not in ("auto", "root", "user", "off"):
             raise ValueError(f"namespaces must be auto, root, user or off, got {self.namespaces!r}")
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         data["preload"] = list(self.preload)
+        data["extra_read_only"] = list(self.extra_read_only)
         return data

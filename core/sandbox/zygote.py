@@ -35,7 +35,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.sandbox import capture, fonts, kernel
+from core.sandbox import capture, fonts, kernel, tex_job  # noqa: F401 - tex_job registers the TeX job kind
 from core.sandbox.guards import TamperSnapshot
 from core.sandbox.harness import SETUP_FAILED_EXIT, ChildSetup, child_main
 from core.sandbox.protocol import (
@@ -202,15 +202,17 @@ class Zygote:
     # ---------------------------------------------------------------- start-up
     def start(self) -> None:
         started = time.monotonic()
+        self.engine = self.config.get("engine", "python")
         for name in self.config["preload"]:
             try:
                 importlib.import_module(name)
             except Exception as exc:  # noqa: BLE001 - a missing optional library is not fatal
                 self.notes.append(f"could not preload {name}: {type(exc).__name__}: {exc}")
-        fonts.pin_bundled_fonts()
-        capture.install()
-        _warm_up()
-        capture.reset(forced_dpi=None, want_svg=False, max_pixels=40_000_000)
+        if self.engine == "python":
+            fonts.pin_bundled_fonts()
+            capture.install()
+            _warm_up()
+            capture.reset(forced_dpi=None, want_svg=False, max_pixels=40_000_000)
         self.allowed_tops = frozenset(
             (set(sys.stdlib_module_names) | set(AVAILABLE_LIBRARIES) | _dependency_top_modules()
              | {name.partition(".")[0] for name in sys.modules}) - {"core", "__main__"}
@@ -234,8 +236,9 @@ class Zygote:
                 self.free_uids.extend(range(base, base + capacity))
         self.drop = bool(self.free_uids)
         self.workdir_base: str | None = None
+        self.read_roots += list(self.config.get("extra_read_only") or ())
         if self.mode in ("root", "user"):
-            kernel.enter_private_root(self.mode)
+            kernel.enter_private_root(self.mode, tuple(self.config.get("extra_read_only") or ()))
         else:
             self.workdir_base = tempfile.mkdtemp(prefix="scigen-sandbox-")
             if self.drop:
@@ -291,6 +294,17 @@ class Zygote:
         return "off"
 
     def layers(self) -> list[dict[str, Any]]:
+        layers = self._common_layers()
+        if self.engine != "tex":
+            return layers
+        # TeX children run pdflatex, not Python: the in-interpreter layers give way to TeX's own.
+        from core.sandbox.tex_job import TEX_LAYERS
+
+        return [layer for layer in layers
+                if layer["name"] not in ("audit_hooks", "tamper_check", "bundled_fonts")] + [
+            dict(layer) for layer in TEX_LAYERS]
+
+    def _common_layers(self) -> list[dict[str, Any]]:
         ns = self.mode in ("root", "user")
         audit = bool(self.config["audit_hooks"])
         return [
@@ -351,7 +365,7 @@ class Zygote:
             message.pop("blobs", None)
             if message.get("op") == "exit":
                 return False
-            if message.get("op") in ("job", "probe"):
+            if message.get("op") in ("job", "tex", "probe"):
                 self.queue.append(message)
         return True
 
@@ -603,7 +617,7 @@ class Zygote:
                 header["notes"] = [f"also blocked: {v}" for v in violations[1:]]
         elif parsed is not None:
             header, png, svg = parsed
-            if job.kind == "job" and header.get("status") == "ok" and not png:
+            if job.kind in ("job", "tex") and header.get("status") == "ok" and not png:
                 header = {"status": "error", "error_class": "sandbox_error", "error": "no PNG in an ok result"}
         elif job.timed_out:
             header.update(error_class="timeout",

@@ -81,6 +81,8 @@ def test_same_run_name_with_another_generator_is_a_one_line_error(scigen, sample
         (("--model", "reference", "--source", "elsewhere"), "unknown source 'elsewhere'"),
         (("--model", "reference", "--type", "Chemistry - Spectra", "--subject", "Math"), "no problems match"),
         (("--model", "reference", "--max-cost", "-1"), "--max-cost must be"),
+        (("--model", "reference", "--backend", "svg"), "--backend: unknown backend 'svg' (known: matplotlib, tikz)"),
+        (("--model", "text-card", "--backend", "tikz"), "generator 'text-card': unknown parameter(s) backend"),
     ],
 )
 def test_bad_input_is_a_clear_error(scigen, sample_store, args, message):
@@ -151,3 +153,25 @@ def test_progress_bar_on_a_terminal(scigen, sample_store, monkeypatch):
     assert core.cli.main(["--home", str(scigen.home), "generate", "--model", "reference", "--limit", "3",
                           "--run", "bar2", "--no-progress"]) == 0
     assert "%" not in quiet.getvalue()
+
+
+def test_reference_with_the_tikz_backend_renders_the_gold_tikz(scigen, sample_store, monkeypatch):
+    from core.sandbox import tex as tex_module
+
+    if tex_module.find_tex() is None:
+        pytest.skip("TeX is not installed here")
+    monkeypatch.setattr(tex_module, "_DEFAULT", None)  # this test's renderer, its format in the workspace
+    try:
+        status, out, err = scigen("generate", "--model", "reference", "--backend", "tikz", "--ids",
+                                  "sample-physics-circuit-1,sample-math-plane-geometric-1", "--run", "gold-tikz",
+                                  "--no-progress")
+        assert status == 0, err
+        assert list((scigen.workspace.cache_dir / "tex").glob("*/scigen-tikz.fmt"))
+    finally:
+        if tex_module._DEFAULT is not None:
+            tex_module._DEFAULT.close()
+    run = sample_store.list_runs().set_index("name").loc["gold-tikz"]
+    assert json.loads(run["spec_json"])["backend"] == "tikz"
+    status, out, _ = scigen("runs", "--kind", "generation", "--format", "json")
+    (record,) = json.loads(out)
+    assert record["name"] == "gold-tikz" and record["total"] == 2 and record["pass_at_k"] == 100.0

@@ -119,3 +119,24 @@ def still_works() -> Callable[[RenderPool], RenderResult]:
         return result
 
     return check
+
+
+@pytest.fixture(scope="session")
+def tex(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A TeX renderer (two workers, every layer on) with its format cached in a temporary folder."""
+    from core.sandbox.tex import TexRenderer, find_tex
+
+    if find_tex() is None:
+        pytest.skip("TeX is not installed here")
+    saved = {name: os.environ.get(name) for name in CANARY_ENV}
+    os.environ.update(CANARY_ENV)
+    try:
+        renderer = TexRenderer(SandboxConfig(workers=2), cache_dir=tmp_path_factory.mktemp("tex-cache"))
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    yield renderer
+    renderer.close()
