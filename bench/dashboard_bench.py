@@ -43,9 +43,9 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image, ImageDraw  # noqa: E402
 
 from core.evaluation.base import EvaluatorSpec  # noqa: E402
-from core.metrics import JUDGE_DIMENSIONS  # noqa: E402
 from core.jobs import store_evaluation_aggregates, store_run_aggregates  # noqa: E402
 from core.jobs.evaluation import create_evaluation_run  # noqa: E402
+from core.metrics import JUDGE_DIMENSIONS  # noqa: E402
 from core.problems.models import Problem, Quiz  # noqa: E402
 from core.problems.taxonomy import ALL_IMAGE_TYPES, subject_of  # noqa: E402
 from core.store import Run, Store  # noqa: E402
