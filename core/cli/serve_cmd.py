@@ -71,8 +71,9 @@ def run_serve(args: argparse.Namespace) -> int:
     warning = exposure_warning(args.host, args.port, viewer=args.viewer, sign_in=args.sign_in)
     if warning:
         print(warning, file=sys.stderr)
+    workspace = Workspace.from_env(getattr(args, "home", None))
     env = without_secrets(os.environ) if args.viewer else dict(os.environ)
-    env["SCIGEN_HOME"] = str(Workspace.from_env(getattr(args, "home", None)).home)
+    env["SCIGEN_HOME"] = str(workspace.home)
     env[VIEWER_ENV] = "1" if args.viewer else "0"
     env[SIGN_IN_ENV] = "1" if args.sign_in else "0"
     command = streamlit_command(args.host, args.port, viewer=args.viewer)
@@ -80,6 +81,10 @@ def run_serve(args: argparse.Namespace) -> int:
         print(" ".join(command))
         print(f"{VIEWER_ENV}={env[VIEWER_ENV]} {SIGN_IN_ENV}={env[SIGN_IN_ENV]} SCIGEN_HOME={env['SCIGEN_HOME']}")
         return 0
+    if args.viewer:
+        from core.store import Store
+
+        Store.open(workspace)  # pending schema migrations apply here, at launch: no page visit ever writes
     print(f"serving {'read-only ' if args.viewer else ''}on http://{args.host}:{args.port}", file=sys.stderr)
     try:
         # From the project folder, so its .streamlit/config.toml (XSRF protection, upload limit) applies.
