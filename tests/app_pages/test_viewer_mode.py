@@ -56,8 +56,8 @@ def test_the_full_dashboard_still_has_its_workbench(viewer_home, monkeypatch):
 def test_a_crafted_session_state_starts_nothing(viewer_home):
     """(A crafted URL such as /generate is the browser test's: AppTest routes by switch_page only.)"""
     at = AppTest.from_file(ENTRYPOINT, default_timeout=60)
-    # Keys the Generate and Jobs pages read, set as a crafted session would.
-    for key in ("gen_start", "generate_button", "draw", "job_start", "eval_start"):
+    # The Generate page's button and the Jobs forms' keys, set as a crafted session would.
+    for key in ("generate_figure", "job_retry", "job_cost", "eval_run", "eval_ocr"):
         at.session_state[key] = True
     at.run()
     assert not at.exception
