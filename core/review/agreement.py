@@ -340,6 +340,11 @@ def largest_disagreements(judge: pd.DataFrame, human: pd.DataFrame, *, top: int 
     return result[result["gap"] > 0].head(top).reset_index(drop=True)
 
 
+def _two(value: float) -> str:
+    """Two decimals without a negative zero ("-0.00" reads like a finding)."""
+    return f"{round(float(value), 2) + 0.0:.2f}"
+
+
 def agreement_note(table: pd.DataFrame, dimension: str = "judge_cf") -> str:
     """One line saying how a judge was checked, from a :func:`judge_human_agreement` table:
     ``judge vs 2 reviewers on 60 items: alpha C&F 0.71 [0.58, 0.82]``; '' without a row."""
@@ -348,7 +353,7 @@ def agreement_note(table: pd.DataFrame, dimension: str = "judge_cf") -> str:
         return ""
     row = rows.iloc[0]
     reviewers = int(table["n_reviewers"].max())
-    interval = "" if math.isnan(row["alpha_low"]) else f" [{row['alpha_low']:.2f}, {row['alpha_high']:.2f}]"
-    alpha = "n/a" if math.isnan(row["alpha"]) else f"{row['alpha']:.2f}"
+    interval = "" if math.isnan(row["alpha_low"]) else f" [{_two(row['alpha_low'])}, {_two(row['alpha_high'])}]"
+    alpha = "n/a" if math.isnan(row["alpha"]) else _two(row["alpha"])
     return (f"judge vs {reviewers} reviewer{'s' if reviewers != 1 else ''} on {int(row['n_items'])} items: "
             f"alpha {JUDGE_SHORT_LABELS.get(dimension, dimension)} {alpha}{interval}")
