@@ -12,12 +12,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 import warnings
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
 from core.files import replacing
+from core.serving import viewer_mode
 
 THUMBS_DIR = "thumbs"
 THUMBNAIL_SIZE = 320
@@ -30,6 +32,10 @@ log = logging.getLogger("scigen.dashboard")
 
 
 def thumbs_dir(home: str | os.PathLike[str]) -> Path:
+    if viewer_mode():
+        # A shared read-only workspace gets no files written into it: thumbnails go to a scratch folder.
+        digest = hashlib.sha1(str(Path(home).resolve()).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"scigen-viewer-thumbs-{digest}"
     return Path(home) / THUMBS_DIR
 
 

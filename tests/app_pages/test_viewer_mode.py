@@ -14,7 +14,7 @@ from core.models import ModelClient
 from core.serving import VIEWER_ENV, ViewerModeError
 from core.store import Store
 from core.workspace import Workspace
-from tests.app_pages.pagekit import ENTRYPOINT
+from tests.app_pages.pagekit import ENTRYPOINT, page_runner
 from tests.dashboard import review_workspaces as rw
 
 SHARED_PAGES = ("leaderboard", "domains", "judge_radar", "correlations", "downstream", "explorer", "compare", "review",
@@ -80,6 +80,10 @@ def test_no_page_visit_writes_to_the_store(viewer_home, page):
     at.run()
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
+    if page == "explorer":  # a run's gallery: thumbnails made, but not in the shared workspace
+        gallery = page_runner("explorer.py")(run="coder")
+        assert not gallery.exception and len(gallery.image) > 5
+        assert not (viewer_home / "thumbs").exists()
     if page == "review":
         # Typed name, no sign-in: the rating keys are not there and nothing is saved.
         assert not [b for b in at.button if str(b.key).startswith("review_key_")]
