@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import pytest
 
+from core.generation import base as generation_base
 from core.generation.base import (
     FigureResult,
     GenerationContext,
@@ -320,11 +321,17 @@ class _Exploding(Generator):
         return FigureResult(problem_uid=problem.uid, status="ok", image=None)  # ok without an image
 
 
-if "test-exploding" not in registered_generators():
+@pytest.fixture
+def exploding_generator(monkeypatch):
+    """_Exploding registered for one test only (a copy of the registry that the monkeypatch puts
+    back), so no other test's pickers see it."""
+    monkeypatch.setattr(generation_base, "_REGISTRY", dict(generation_base._REGISTRY))
     register_generator(_Exploding)
 
 
-def test_a_raising_generator_fails_one_problem_with_a_class(store, workspace, add_problems, render_pool):
+def test_a_raising_generator_fails_one_problem_with_a_class(
+    store, workspace, add_problems, render_pool, exploding_generator
+):
     problems = add_problems(["raises", "ok"])
     summary = run_job(store, workspace, GeneratorSpec.create("test-exploding"), render_pool)
     stored = outcomes(store, summary.run_id)
