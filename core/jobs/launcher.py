@@ -256,6 +256,18 @@ def _reap(job_id: str, process: subprocess.Popen, exit_path: Path) -> None:
         _CHILDREN.pop(job_id, None)
 
 
+def _job_environment(workspace: Workspace, env: Mapping[str, str] | None) -> dict[str, str]:
+    """This process's environment plus ``env``, pointed at the workspace and the project's code."""
+    environment = {**os.environ, **dict(env or {})}
+    environment["SCIGEN_HOME"] = str(workspace.home)
+    environment.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    environment.setdefault("MPLBACKEND", "Agg")
+    environment["PYTHONUNBUFFERED"] = "1"  # the log shows progress as it happens
+    path = environment.get("PYTHONPATH", "")
+    environment["PYTHONPATH"] = str(PROJECT_ROOT) + (os.pathsep + path if path else "")
+    return environment
+
+
 def launch(
     args: Sequence[str],
     *,
@@ -290,13 +302,7 @@ def launch(
     job_id = _new_job_id(args[0], run_name)
     log_path = folder / f"{job_id}.log"
     argv = [python or sys.executable, "-m", "core", "--home", str(workspace.home), *args]
-    environment = {**os.environ, **dict(env or {})}
-    environment["SCIGEN_HOME"] = str(workspace.home)
-    environment.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    environment.setdefault("MPLBACKEND", "Agg")
-    environment["PYTHONUNBUFFERED"] = "1"  # the log shows progress as it happens
-    path = environment.get("PYTHONPATH", "")
-    environment["PYTHONPATH"] = str(PROJECT_ROOT) + (os.pathsep + path if path else "")
+    environment = _job_environment(workspace, env)
     started_at = datetime.now(UTC).isoformat()
     folder_to_run_in = str(Path(cwd if cwd is not None else os.getcwd()).resolve())
     with open(log_path, "ab") as log:
