@@ -23,6 +23,7 @@ from core.models import (
     text_message,
 )
 from core.models._litellm import litellm_module
+from core.models.client import RetryPolicy
 from core.models.fake_server import FakeOpenAIServer, Fault, ReceivedRequest, ScriptedReply, solid_png
 from core.models.testing import FAST_RETRY, closed_port, profile_for
 
@@ -267,6 +268,42 @@ def test_requests_per_minute_spaces_the_starts(
     assert len(times) == 6
     assert min(gaps) >= 0.08, gaps  # ~0.1 s apart, with a little scheduling slack
     assert times[-1] - times[0] >= 0.45
+
+
+def test_tokens_per_minute_spaces_the_starts_by_each_calls_tokens(
+    make_server: Callable[..., FakeOpenAIServer], client: ModelClient
+) -> None:
+    server = make_server()
+    # A call asks ~8 + 100 max tokens of 1080 per minute: one start per ~0.1 s.
+    profile = profile_for(server, concurrency=8, tokens_per_minute=1080, max_tokens=100)
+
+    async def burst() -> None:
+        await asyncio.gather(*(client.chat(profile, [text_message(f"q{i}")]) for i in range(5)))
+
+    run(burst())
+    times = sorted(server.request_times)
+    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    assert len(times) == 5
+    assert min(gaps) >= 0.08, gaps
+
+
+def test_a_429_backs_every_later_call_of_the_profile_off(
+    make_server: Callable[..., FakeOpenAIServer], client: ModelClient
+) -> None:
+    server = make_server(script=[Fault.RATE_LIMIT])
+    profile = profile_for(server, concurrency=2)  # no rate limit: the pause alone holds it back
+    slow_backoff = ModelClient(cache=False, retry=RetryPolicy(base_delay_s=0.3, max_delay_s=0.3, jitter=0.0))
+
+    async def two() -> None:
+        first = asyncio.create_task(slow_backoff.chat(profile, [text_message("first")]))
+        await asyncio.sleep(0.1)  # the first call got its 429 and is backing off
+        await client.chat(profile, [text_message("second")])  # another client, same profile
+        await first
+
+    run(two())
+    times = sorted(server.request_times)
+    assert len(times) == 3
+    assert times[1] - times[0] >= 0.25, times  # the second caller waited out the first one's backoff
 
 
 def test_twenty_percent_random_faults_complete_and_every_failure_is_classified(
