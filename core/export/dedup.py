@@ -85,10 +85,17 @@ def find_near_duplicates(
     items: Iterable[tuple[str, str | Path]], *, max_bits: int = NEAR_DUPLICATE_BITS
 ) -> dict[str, str]:
     """``{dropped key: the kept key it duplicates}`` over ``(key, image path)`` in order (first kept)."""
+    return near_duplicates_of_hashes(((key, image_hash(path)) for key, path in items), max_bits=max_bits)
+
+
+def near_duplicates_of_hashes(
+    items: Iterable[tuple[str, ImageHash]], *, max_bits: int = NEAR_DUPLICATE_BITS
+) -> dict[str, str]:
+    """:func:`find_near_duplicates` over hashes computed earlier (the engine's workers hash each
+    figure where it was drawn; the driver compares hashes only)."""
     kept: list[tuple[str, ImageHash]] = []
     dropped: dict[str, str] = {}
-    for key, path in items:
-        current = image_hash(path)
+    for key, current in items:
         twin = next((kept_key for kept_key, other in kept if current.near(other, max_bits)), None)
         if twin is None:
             kept.append((key, current))
