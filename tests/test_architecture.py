@@ -87,7 +87,11 @@ ROOMS: dict[str, frozenset[str]] = {
     # Downstream of evaluation: masking reuses its text matching, the report its correlations.
     "export": frozenset({"store", "problems", "generation", "evaluation"}),
     "seed": frozenset({"store", "problems", "sandbox", "generation", "evaluation", "jobs"}),
-    "cli": frozenset({"problems", "store", "sandbox", "models", "generation", "evaluation", "jobs", "export", "seed"}),
+    # The same stages streamed on Ray; the store only reads its datasets in place (in core/store/).
+    "engine": frozenset({"problems", "sandbox", "models", "generation", "evaluation", "export"}),
+    "cli": frozenset(
+        {"problems", "store", "sandbox", "models", "generation", "evaluation", "jobs", "export", "seed", "engine"}
+    ),
     "__main__": frozenset({"cli"}),
 }
 """Each room of core/ and the rooms it may import (DESIGN.md's table, as built). Data flows one way:

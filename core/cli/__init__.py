@@ -25,6 +25,7 @@ VERB_MODULES: tuple[str, ...] = (
     "core.cli.downstream_cmd",  # downstream import, list, scaling
     "core.cli.report_cmd",  # report
     "core.cli.export_cmd",  # export
+    "core.cli.engine_cmd",  # engine run, engine status, engine resume
 )
 
 
