@@ -75,8 +75,10 @@ class ClusterLimiter:
     async def acquire(
         self, key: tuple[Any, ...], concurrency: int, rpm: float | None, tpm: float | None, tokens: int,
         lease_s: float = DEFAULT_LEASE_S,
-    ) -> tuple[str, float]:
-        """Wait for a concurrency lease; returns (lease id, seconds the caller waits before starting)."""
+    ) -> str:
+        """Wait for a concurrency lease and the call's start time; returns the lease id. The wait
+        happens here, not in the caller: replies reach callers with different delays, and a caller
+        sleeping a delay computed here would start early by as much."""
         pool = self._pool(key, concurrency, rpm, tpm)
         async with pool.changed:
             while True:
@@ -94,7 +96,9 @@ class ClusterLimiter:
                 pool.next_request = start + pool.request_interval
             if pool.token_interval and tokens > 0:
                 pool.next_token = start + pool.token_interval * tokens
-            return lease, start - now
+        if start > now:
+            await asyncio.sleep(start - now)
+        return lease
 
     async def release(self, key: tuple[Any, ...], lease: str) -> None:
         pool = self._pools.get(key)
@@ -173,10 +177,8 @@ class ClusterLimits:
     @asynccontextmanager
     async def slot(self, tokens: int = 0) -> AsyncIterator[float]:
         started = time.monotonic()
-        lease, delay = await self.actor.acquire.remote(self.key, self.concurrency, self.rpm, self.tpm, tokens)
+        lease = await self.actor.acquire.remote(self.key, self.concurrency, self.rpm, self.tpm, tokens)
         try:
-            if delay > 0:
-                await asyncio.sleep(delay)
             yield time.monotonic() - started
         finally:
             self.actor.release.remote(self.key, lease)

@@ -80,6 +80,8 @@ class EngineWorker:
                 config=profiles,
                 home=home,
             )
+            for name in self.config.model_names():
+                client.warm_up(name)  # seconds of imports now, not a stall (and a burst) in the first batch
         render_pool = None
         if generator is not None and type(generator).uses_sandbox:
             from core.sandbox import RenderPool, SandboxConfig

@@ -27,6 +27,7 @@ import math
 import os
 import random
 import re
+import socket
 import threading
 import time
 import uuid
@@ -538,6 +539,27 @@ class ModelClient:
     def image_sync(self, profile: ModelProfile | str, prompt: str, **options: Any) -> ImageResult:
         """:meth:`image` for synchronous code."""
         return _BACKGROUND.run_sync(self.image(profile, prompt, **options))
+
+    def warm_up(self, profile: ModelProfile | str) -> None:
+        """Load LiteLLM and ``profile``'s provider path (SDK client, transport) now, without any
+        request reaching anyone: one call goes to a loopback port nobody listens on and is refused.
+        A long-lived worker pays these seconds at start instead of stalling its first calls, which
+        would then leave together and bunch up at the provider despite the rate limit."""
+        resolved = self.resolve(profile)
+        litellm = litellm_module()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            closed = int(probe.getsockname()[1])
+        refused = {**self._call_args(resolved, 5.0, "unused", None, messages=[{"role": "user", "content": "."}]),
+                   "api_base": f"http://127.0.0.1:{closed}/v1"}
+
+        async def call() -> None:
+            try:
+                await litellm.acompletion(**refused)
+            except Exception:  # noqa: BLE001 - refused by design
+                pass
+
+        _BACKGROUND.run_sync(call())
 
     def for_job(
         self, *, budget: BudgetGuard | None, on_ledger: Callable[[LedgerEntry], None] | None

@@ -84,3 +84,19 @@ def engine_worker_pids(cluster: Any) -> Callable[[], list[int]]:
 def model_server(make_server: Callable[..., FakeOpenAIServer]) -> FakeOpenAIServer:
     """ImgCoder's loopback model: a small valid script per problem after 50 ms."""
     return make_server(latency_s=0.05)
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    """An embedded Ray of two CPUs for drivers run inside the test process, shut down after the
+    module (workers import this worktree's ``core``)."""
+    import ray
+
+    ray.init(
+        num_cpus=2, include_dashboard=False, namespace="scigen", log_to_driver=False,
+        runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}},
+    )
+    try:
+        yield
+    finally:
+        ray.shutdown()

@@ -44,7 +44,7 @@ def write_profiles(path: Path, server: FakeOpenAIServer, **fields: Any) -> Path:
 
 def write_pipeline(path: Path, source: Path, *, extra: str = "", batch_size: int = 8, concurrency: int = 8,
                    generate: str | None = None) -> Path:
-    generate = generate or (
+    generate = generate if generate is not None else (
         '[generate]\ngenerator = "imgcoder"\n'
         'params = { model = "fake", max_attempts = 2, dpi = 30, timeout_s = 5.0 }\n'
     )

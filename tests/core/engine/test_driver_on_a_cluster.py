@@ -28,8 +28,8 @@ from tests.core.engine.enginekit import (
 
 pytestmark = pytest.mark.slow
 
-N_PROBLEMS = 240
-BATCH = 8
+N_PROBLEMS = 150
+BATCH = 6
 CONCURRENCY = 8
 
 

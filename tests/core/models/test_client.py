@@ -462,3 +462,15 @@ def test_bad_messages_and_secret_arguments_are_refused_before_any_request(
     with pytest.raises(ValueError, match="api_key_env"):
         run(client.chat(profile_for(server), [text_message("q")], extra={"api_key": "sk-nope"}))
     assert server.request_count == 0
+
+
+def test_warm_up_loads_the_provider_path_without_a_request_reaching_anyone(
+    make_server: Callable[..., FakeOpenAIServer], client: ModelClient, ledger: list[LedgerEntry]
+) -> None:
+    server = make_server()
+    profile = profile_for(server)
+    client.warm_up(profile)
+    assert server.request_count == 0 and ledger == []
+    started = time.monotonic()
+    assert run(client.chat(profile, [text_message("after warm-up")])).text
+    assert time.monotonic() - started < 1.0  # no provider module left to load on the first call

@@ -1,0 +1,66 @@
+"""Cluster-wide limits: three engine workers share one profile's requests per minute and one
+budget, measured by the loopback server (not by the client)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from core.engine.driver import run_pipeline
+from core.models.fake_server import FakeOpenAIServer
+from tests.core.engine.enginekit import write_pipeline, write_problems, write_profiles
+
+pytestmark = pytest.mark.slow
+
+QUIZZES_ONLY = '[quizzes]\nmodel = "fake"\naudit = false\n'
+THREE_WORKERS = "workers = 3\ncpus_per_worker = 0.5\n"
+
+
+def _most_in_any_second(times: list[float]) -> int:
+    times = sorted(times)
+    most, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def _pipeline(tmp_path: Path, n: int, run_extra: str) -> Path:
+    write_problems(tmp_path / "problems.jsonl", n)
+    path = write_pipeline(tmp_path / "pipeline.toml", tmp_path / "problems.jsonl", generate="", extra=QUIZZES_ONLY,
+                          batch_size=4, concurrency=8)
+    path.write_text(path.read_text() + THREE_WORKERS + run_extra)
+    return path
+
+
+def test_three_workers_together_stay_within_the_profiles_requests_per_minute(
+    tmp_path: Path, local_ray: None, make_server: Callable[..., FakeOpenAIServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = make_server(reply="no quizzes here", latency_s=0.02)
+    monkeypatch.setenv("SCIGEN_CONFIG", str(write_profiles(tmp_path / "scigen.toml", server, requests_per_minute=600)))
+    manifest = run_pipeline(_pipeline(tmp_path, 24, ""), tmp_path / "dataset")
+    assert manifest.counts.items == 24 and manifest.counts.quizzed == 24 and manifest.workers == 3
+    workers = {path.name for path in (tmp_path / "dataset" / "shards").glob("part-*.parquet")}
+    assert len(workers) == 6
+    assert server.request_count >= 48  # quiz writing asks at least twice: the reply holds no quizzes
+    # 600 per minute = 10 per second for the whole cluster, where each worker alone could start 8 at once.
+    assert _most_in_any_second(server.request_times) <= 11
+    times = sorted(server.request_times)
+    assert times[-1] - times[0] >= (server.request_count - 1) * 0.1 * 0.9
+
+
+def test_max_cost_holds_for_the_whole_cluster(
+    tmp_path: Path, local_ray: None, make_server: Callable[..., FakeOpenAIServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = make_server(reply="no quizzes here", latency_s=0.02)
+    monkeypatch.setenv("SCIGEN_CONFIG", str(write_profiles(tmp_path / "scigen.toml", server)))
+    # Each call reserves its worst case first (~100 prompt tokens + 400 out at $1/$2 per Mtok, under
+    # $0.001), so three workers together never start calls that could pass $0.01.
+    manifest = run_pipeline(_pipeline(tmp_path, 24, "max_cost = 0.01\n"), tmp_path / "dataset")
+    assert manifest.counts.items == 24
+    assert 0 < manifest.counts.cost_usd <= 0.01
+    unlimited_calls = 4 * 24  # what the same pipeline asks without a budget (two tries, each retried once)
+    assert server.request_count < unlimited_calls
