@@ -1,0 +1,75 @@
+"""``scigen engine``: every verb has --help; a missing profile, a broken pipeline or an unreachable
+cluster fails before any work with one line; status reads a dataset (Ray is never started here)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from core.engine.manifest import Manifest, now, write_manifest
+from core.engine.shards import write_shard
+from core.models.testing import closed_port
+
+
+@pytest.fixture
+def scigen(scigen_with, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SCIGEN_CONFIG", raising=False)
+    return scigen_with("core.cli.engine_cmd", tmp_path / "home")
+
+
+def _pipeline(tmp_path: Path, generate: str) -> Path:
+    (tmp_path / "problems.jsonl").write_text('{"id": "a", "question": "q", "subject": "Physics"}\n')
+    path = tmp_path / "pipeline.toml"
+    path.write_text(f'[source]\npaths = ["problems.jsonl"]\n\n{generate}')
+    return path
+
+
+@pytest.mark.parametrize("verb", [(), ("run",), ("status",), ("resume",)])
+def test_every_verb_has_help(scigen, verb: tuple[str, ...], capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        scigen("engine", *verb, "--help")
+    assert exit_.value.code == 0
+    assert "usage: scigen engine" in capsys.readouterr().out
+
+
+def test_a_missing_profile_fails_before_any_work_with_one_line(scigen, tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path, '[generate]\ngenerator = "imgcoder"\nparams = { model = "nowhere" }\n')
+    status, out, err = scigen("engine", "run", pipeline, "--out", tmp_path / "dataset", "--no-progress")
+    assert status == 2 and out == ""
+    assert err.startswith("scigen engine: error: unknown profile or model 'nowhere'") and err.count("\n") == 1
+    assert not (tmp_path / "dataset").exists()
+
+
+def test_an_unknown_key_in_the_pipeline_names_the_table_and_key(scigen, tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path, '[generate]\ngenerator = "text-card"\nparmas = { dpi = 20 }\n')
+    status, _, err = scigen("engine", "run", pipeline, "--out", tmp_path / "dataset", "--no-progress")
+    assert status == 2 and "generate.parmas" in err and err.count("\n") == 1
+
+
+def test_an_unreachable_cluster_fails_at_once_with_one_line(scigen, tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path, '[generate]\ngenerator = "text-card"\n')
+    port = closed_port()
+    started = time.monotonic()
+    status, _, err = scigen("engine", "run", pipeline, "--out", tmp_path / "dataset", "--address",
+                            f"ray://127.0.0.1:{port}", "--no-progress")
+    assert status == 2 and time.monotonic() - started < 15
+    assert err == f"scigen engine: error: cannot reach a Ray cluster at ray://127.0.0.1:{port}: nothing answers at 127.0.0.1:{port}\n"
+    assert not (tmp_path / "dataset" / "shards").exists()
+
+
+def test_status_counts_the_committed_shards_even_when_the_manifest_is_behind(scigen, tmp_path: Path) -> None:
+    dataset = tmp_path / "dataset"
+    write_shard(dataset, "s-000000", [
+        {"key": "custom:a", "status": "ok", "passed": True, "cost_usd": 0.01, "model_calls": 1, "t_verify_s": 0.1},
+        {"key": "custom:b", "status": "failed", "passed": False, "cost_usd": 0.02, "model_calls": 2},
+    ])
+    write_manifest(dataset, Manifest(dataset="dataset", state="running", created_at=now(), updated_at=now()))
+    status, out, _ = scigen("engine", "status", dataset)
+    assert status == 0
+    assert "items 2 in 1 shards; generated ok 1, failed 1; quizzed 0; verified 1; passed 1, rejected 1" in out
+    assert "model calls 3; cost $0.0300" in out
+    status, out, err = scigen("engine", "status", tmp_path)
+    assert status == 2 and "not an engine dataset" in err
