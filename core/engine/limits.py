@@ -161,10 +161,14 @@ async def _wait(condition: asyncio.Condition, timeout: float) -> None:
 
 
 def limiter_actor(name: str, *, max_cost_usd: float | None = None, spent_usd: float = 0.0) -> Any:
-    """The run's limiter, created by the driver (or found, when it already exists)."""
-    return ClusterLimiter.options(name=name, namespace=NAMESPACE, get_if_exists=True).remote(
-        max_cost_usd, spent_usd
-    )
+    """The run's limiter, created by the driver on the driver's own node: it is lost only with the
+    driver, never with a worker node (every worker's calls wait on it)."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+    return ClusterLimiter.options(
+        name=name, namespace=NAMESPACE, get_if_exists=True, scheduling_strategy=here
+    ).remote(max_cost_usd, spent_usd)
 
 
 class ClusterLimits:

@@ -28,7 +28,7 @@ from tests.core.engine.enginekit import (
 
 pytestmark = pytest.mark.slow
 
-N_PROBLEMS = 150
+N_PROBLEMS = 120
 BATCH = 6
 CONCURRENCY = 8
 

@@ -18,11 +18,11 @@ QUIZZES_ONLY = '[quizzes]\nmodel = "fake"\naudit = false\n'
 THREE_WORKERS = "workers = 3\ncpus_per_worker = 0.5\n"
 
 
-def _most_in_any_second(times: list[float]) -> int:
+def _most_in_any_window(times: list[float], seconds: float) -> int:
     times = sorted(times)
     most, start = 0, 0
     for end, moment in enumerate(times):
-        while moment - times[start] >= 1.0:
+        while moment - times[start] >= seconds:
             start += 1
         most = max(most, end - start + 1)
     return most
@@ -46,8 +46,10 @@ def test_three_workers_together_stay_within_the_profiles_requests_per_minute(
     workers = {path.name for path in (tmp_path / "dataset" / "shards").glob("part-*.parquet")}
     assert len(workers) == 6
     assert server.request_count >= 48  # quiz writing asks at least twice: the reply holds no quizzes
-    # 600 per minute = 10 per second for the whole cluster, where each worker alone could start 8 at once.
-    assert _most_in_any_second(server.request_times) <= 11
+    # 600 per minute is 10 per second for the whole cluster, where each worker alone would start 8
+    # at once. Over 3 s windows: at most 30, and one more at each edge for a start that a busy
+    # worker sent a little late (the limiter grants starts; the request leaves the worker after).
+    assert _most_in_any_window(server.request_times, 3.0) <= 32
     times = sorted(server.request_times)
     assert times[-1] - times[0] >= (server.request_count - 1) * 0.1 * 0.9
 
