@@ -136,7 +136,7 @@ def resume_engine(args: argparse.Namespace) -> int:
 
 
 def engine_status(args: argparse.Namespace) -> int:
-    from core.engine.manifest import count_shards, read_manifest, shard_count
+    from core.engine.manifest import count_shards, driver_gone, read_manifest, shard_count
 
     dataset = Path(args.dataset)
     manifest = read_manifest(dataset)
@@ -146,6 +146,9 @@ def engine_status(args: argparse.Namespace) -> int:
         update={key: getattr(manifest.counts, key) for key in ("read", "malformed", "already_done")}
     )
     manifest.shards = shard_count(dataset)
+    if driver_gone(manifest):
+        manifest.state = "interrupted"
+        manifest.message = f"its driver {manifest.driver} is gone; `scigen engine resume {dataset}` continues it"
     if args.output == "json":
         print(json.dumps(manifest.model_dump(mode="json"), indent=2))
     else:

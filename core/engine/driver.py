@@ -265,7 +265,7 @@ class _Run:
             dataset=self.out.name, state="running", created_at=previous.created_at if previous else now(),
             updated_at=now(), sessions=[*(previous.sessions if previous else []), self.session],
             address=self.address, counts=self.counts, shards=shard_count(self.out),
-            base_dir=self.config.base_dir,
+            base_dir=self.config.base_dir, driver=f"{socket.gethostname()}:{os.getpid()}",
         )
         self.elapsed_before = previous.elapsed_s if previous else 0.0
         write_manifest(self.out, self.manifest)

@@ -7,6 +7,7 @@ behind by a killed driver is corrected by ``scigen engine status`` and by the ne
 from __future__ import annotations
 
 import json
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -60,6 +61,7 @@ class Manifest(BaseModel):
     updated_at: str
     sessions: list[str] = Field(default_factory=list, description="Driver sessions, oldest first.")
     address: str | None = Field(default=None, description="The cluster of the latest session.")
+    driver: str | None = Field(default=None, description="host:pid of the latest session's driver.")
     base_dir: str | None = Field(default=None, description="Folder the pipeline's relative source paths start from.")
     workers: int = 0
     shards: int = 0
@@ -67,6 +69,15 @@ class Manifest(BaseModel):
     elapsed_s: float = 0.0
     message: str | None = None
     export: dict[str, Any] | None = None
+
+
+def driver_gone(manifest: Manifest) -> bool:
+    """A manifest still saying running whose driver (on this machine) no longer exists: it was
+    killed, and ``scigen engine resume`` continues the run."""
+    if manifest.state != "running" or not manifest.driver:
+        return False
+    host, _, pid = manifest.driver.rpartition(":")
+    return host == socket.gethostname() and pid.isdigit() and not Path(f"/proc/{pid}").exists()
 
 
 def now() -> str:

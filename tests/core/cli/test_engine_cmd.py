@@ -73,3 +73,17 @@ def test_status_counts_the_committed_shards_even_when_the_manifest_is_behind(sci
     assert "model calls 3; cost $0.0300" in out
     status, out, err = scigen("engine", "status", tmp_path)
     assert status == 2 and "not an engine dataset" in err
+
+
+def test_status_says_interrupted_when_the_running_driver_is_gone(scigen, tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dataset = tmp_path / "dataset"
+    write_shard(dataset, "s-000000", [{"key": "custom:a", "status": "ok"}])
+    write_manifest(dataset, Manifest(dataset="dataset", state="running", created_at=now(), updated_at=now(),
+                                     driver=f"{socket.gethostname()}:{dead.stdout.strip()}"))
+    status, out, _ = scigen("engine", "status", dataset)
+    assert status == 0 and "interrupted (its driver" in out and "scigen engine resume" in out
