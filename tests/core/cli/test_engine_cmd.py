@@ -87,3 +87,22 @@ def test_status_says_interrupted_when_the_running_driver_is_gone(scigen, tmp_pat
                                      driver=f"{socket.gethostname()}:{dead.stdout.strip()}"))
     status, out, _ = scigen("engine", "status", dataset)
     assert status == 0 and "interrupted (its driver" in out and "scigen engine resume" in out
+
+
+def test_the_progress_bar_shows_rates_per_stage_cost_and_the_ray_dashboard(monkeypatch, capsys) -> None:
+    from core.cli.engine_cmd import _Bar
+    from core.engine.driver import Progress
+    from core.engine.manifest import StageCounts
+
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    bar = _Bar(True)
+    for done in (0, 40):
+        bar(Progress(counts=StageCounts(), elapsed_s=4.0 if done else 0.0, total=100, to_do=100,
+                     done_this_run=done, workers=2, cost_usd=0.25, dashboard_url="http://127.0.0.1:8265",
+                     rates={"generated_ok": 10.0, "verified": 9.5}))
+    bar.close()
+    err = capsys.readouterr().err
+    assert "Ray dashboard: http://127.0.0.1:8265" in err
+    assert "40/100" in err and "generated 10.0/s" in err and "verified 9.5/s" in err and "$0.2500" in err
+    assert Progress(counts=StageCounts(), elapsed_s=4.0, total=100, to_do=100, done_this_run=40, workers=2,
+                    cost_usd=0.0, dashboard_url=None).eta_s == pytest.approx(6.0)
