@@ -169,8 +169,9 @@ def memory(temp: Path, small: int, large: int) -> dict[int, dict]:
             "[run]\nbatch_size = 500\nconcurrency = 64\nworkers = 2\n"
         )
         measured[n] = _measure(folder / "pipeline.toml", folder / "dataset", _env(folder / "home"), 2, 2)
-        print(f"  {n} problems: driver peak {measured[n]['driver_kib'] / 1024:.0f} MiB, largest worker peak "
-              f"{measured[n]['worker_kib'] / 1024:.0f} MiB, {measured[n]['wall_s']:.1f} s", flush=True)
+        print(f"  {n} problems ({measured[n]['items']} items in shards): driver peak "
+              f"{measured[n]['driver_kib'] / 1024:.0f} MiB, largest worker peak {measured[n]['worker_kib'] / 1024:.0f} MiB, "
+              f"{measured[n]['wall_s']:.1f} s", flush=True)
         shutil.rmtree(folder / "dataset")
     return measured
 
