@@ -96,8 +96,9 @@ def near_duplicates_of_hashes(
 
     The pHash is cut into ``max_bits + 1`` bands: two hashes within ``max_bits`` differing bits
     agree exactly on at least one band (pigeonhole), so only kept figures sharing a band are
-    compared, and a million figures take seconds, not hours. The result is the same as comparing
-    with every kept figure: the earliest near one in order is the twin."""
+    compared: on spread-out hashes about 1/70 of the kept ones (30K figures in 9 s on the 2-core
+    development machine; a million still needs a finer index). The result is the same as
+    comparing with every kept figure: the earliest near one in order is the twin."""
     bands = _bands(max_bits)
     buckets: dict[tuple[int, int], list[int]] = {}
     kept: list[tuple[str, ImageHash]] = []
