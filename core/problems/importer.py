@@ -51,8 +51,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 import string
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -320,8 +320,7 @@ def stream_problems(path: str | Path, source: str | None = None) -> Iterator[Pro
             parser.entries.clear()
             if problem is not None:
                 yield problem
-            for error in parser.errors:
-                yield error
+            yield from parser.errors
             parser.errors.clear()
     except ImportFileError as exc:
         yield from exc.errors
