@@ -66,3 +66,37 @@ def test_max_cost_holds_for_the_whole_cluster(
     assert 0 < manifest.counts.cost_usd <= 0.01
     unlimited_calls = 4 * 24  # what the same pipeline asks without a budget (two tries, each retried once)
     assert server.request_count < unlimited_calls
+
+
+def test_the_limiter_spaces_tokens_pauses_everyone_after_a_429_and_reclaims_a_dead_workers_lease(
+    local_ray: None,
+) -> None:
+    import time
+
+    import ray
+
+    from core.engine.limits import limiter_actor
+
+    actor = limiter_actor("limits-unit")
+    key = ("fake", "openai/fake-model", None, 1, None, 60_000.0)
+    try:
+        # 60,000 tokens per minute: a call of 100 tokens holds the next start back 0.1 s.
+        started = time.monotonic()
+        first = ray.get(actor.acquire.remote(key, 4, None, 60_000.0, 100))
+        ray.get(actor.acquire.remote(key, 4, None, 60_000.0, 100))
+        assert time.monotonic() - started >= 0.09
+        ray.get([actor.release.remote(key, first)])
+        # A 429 seen by anyone: nobody starts for the pause.
+        actor.backoff.remote(key, 0.5)
+        started = time.monotonic()
+        ray.get(actor.acquire.remote(key, 4, None, 60_000.0, 0))
+        assert time.monotonic() - started >= 0.45
+        # Concurrency 1 and a lease nobody releases (its worker died): it expires, the next call goes.
+        lone = ("lone",)
+        ray.get(actor.acquire.remote(lone, 1, None, None, 0, 0.3))
+        started = time.monotonic()
+        ray.get(actor.acquire.remote(lone, 1, None, None, 0, 0.3))
+        assert 0.2 <= time.monotonic() - started < 3.0
+        assert ray.get(actor.state.remote())["backoffs"] == 1
+    finally:
+        ray.kill(actor)
