@@ -96,6 +96,8 @@ def _summary_lines(manifest: Any, dataset: Path) -> list[str]:
         f"rejected {counts.rejected}",
         f"  model calls {counts.model_calls}; cost ${counts.cost_usd:.4f}; elapsed {manifest.elapsed_s:.1f} s",
     ]
+    if counts.classified or counts.dropped:
+        lines.insert(2, f"  classified: {counts.classified} need a figure, {counts.dropped} dropped (no figure needed)")
     if counts.read or counts.malformed:
         lines.append(
             f"  last run: read {counts.read}, malformed {counts.malformed} (see malformed.jsonl), already done "

@@ -6,6 +6,9 @@
     paths = ["problems/*.jsonl", "more.parquet"]   # JSONL, Parquet or SciGenBench JSON; globs
     source = "custom"                              # problem source when the file name does not say
 
+    [classify]                                     # needs a figure? which of the 25 image types?
+    model = "gpt4o-mini"                           # (problems without subject or type are fine)
+
     [generate]                                     # any registered generator, by name
     generator = "imgcoder"
     params = { model = "gpt4o-mini", max_attempts = 3 }
@@ -52,6 +55,7 @@ from core.evaluation.base import EvaluatorSpec
 
 __all__ = [
     "EvaluatorStage",
+    "ClassifyStage",
     "ExportStage",
     "FilterStage",
     "GenerateStage",
@@ -77,6 +81,10 @@ class SourceStage(_Table):
     source: Literal["scigen", "seephys", "custom"] | None = Field(
         default=None, description="Problem source for uids; None: inferred from each file name."
     )
+
+
+class ClassifyStage(_Table):
+    model: str = Field(description="Profile that decides whether a problem needs a figure, and its image type.")
 
 
 class GenerateStage(_Table):
@@ -126,6 +134,7 @@ class PipelineConfig(_Table):
     """A whole pipeline, as read from its TOML file."""
 
     source: SourceStage
+    classify: ClassifyStage | None = None
     generate: GenerateStage | None = None
     quizzes: QuizStage | None = None
     verify: list[EvaluatorStage] = Field(default_factory=list)
@@ -141,7 +150,7 @@ class PipelineConfig(_Table):
 
     def model_names(self) -> list[str]:
         """Every profile or model string the pipeline calls (checked before any work)."""
-        names: list[str] = []
+        names: list[str] = [self.classify.model] if self.classify is not None else []
         if self.generate is not None and self.generate.params.get("model"):
             names.append(str(self.generate.params["model"]))
         if self.quizzes is not None:

@@ -52,6 +52,7 @@ from core.models import ProfileConfig
 from core.models.profiles import ProfileError, load_profiles, resolve_model
 from core.problems.importer import FieldError, stream_problems
 from core.problems.models import Problem
+from core.problems.taxonomy import Subject
 
 __all__ = ["EngineError", "Progress", "connect", "resume_pipeline", "run_pipeline"]
 
@@ -195,7 +196,8 @@ class _Source:
 
     def problems(self) -> Iterator[Problem]:
         for path in self.config.resolved_paths():
-            for item in stream_problems(path, self.config.source.source):
+            untyped = Subject.UNIVERSAL if self.config.classify is not None else None  # classify decides
+            for item in stream_problems(path, self.config.source.source, untyped=untyped):
                 if isinstance(item, FieldError):
                     self._report(item)
                     continue

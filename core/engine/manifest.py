@@ -32,6 +32,8 @@ class StageCounts(BaseModel):
     malformed: int = Field(default=0, description="Source items reported and skipped (this run).")
     already_done: int = Field(default=0, description="Items skipped because a committed shard holds them.")
     items: int = Field(default=0, description="Items in committed shards.")
+    classified: int = Field(default=0, description="Items the classify stage said need a figure.")
+    dropped: int = Field(default=0, description="Items the classify stage said need no figure (not drawn).")
     generated_ok: int = 0
     generated_failed: int = 0
     quizzed: int = 0
@@ -44,6 +46,8 @@ class StageCounts(BaseModel):
     def add_summary(self, summary: dict[str, Any]) -> None:
         """Count one item of a worker's batch summary."""
         self.items += 1
+        self.classified += summary.get("visualisable") is True
+        self.dropped += summary.get("visualisable") is False
         self.generated_ok += summary["status"] == "ok"
         self.generated_failed += summary["status"] == "failed"
         self.quizzed += bool(summary["quizzed"])
@@ -99,7 +103,7 @@ def write_manifest(dataset_dir: str | Path, manifest: Manifest) -> None:
 def count_shards(dataset_dir: str | Path) -> StageCounts:
     """Per-stage counts of the committed shards, read column by column (never a whole shard)."""
     counts = StageCounts()
-    columns = ["status", "t_quizzes_s", "t_verify_s", "passed", "cost_usd", "model_calls"]
+    columns = ["status", "visualisable", "t_quizzes_s", "t_verify_s", "passed", "cost_usd", "model_calls"]
     for table in read_columns(dataset_dir, columns):
         counts.items += table.num_rows
         status = table.column("status")
@@ -107,6 +111,9 @@ def count_shards(dataset_dir: str | Path) -> StageCounts:
         counts.generated_failed += int(pc.sum(pc.equal(status, "failed")).as_py() or 0)
         counts.quizzed += table.num_rows - table.column("t_quizzes_s").null_count
         counts.verified += table.num_rows - table.column("t_verify_s").null_count
+        visualisable = table.column("visualisable")
+        counts.classified += int(pc.sum(pc.equal(visualisable, True)).as_py() or 0)
+        counts.dropped += int(pc.sum(pc.equal(visualisable, False)).as_py() or 0)
         passed = table.column("passed")
         counts.passed += int(pc.sum(pc.equal(passed, True)).as_py() or 0)
         counts.rejected += int(pc.sum(pc.equal(passed, False)).as_py() or 0)

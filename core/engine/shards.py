@@ -40,7 +40,9 @@ RECORD_SCHEMA = pa.schema(
         pa.field("question", pa.string()),
         pa.field("answer", pa.string()),
         pa.field("problem", pa.string()),  # the Problem as JSON, quizzes as verified
-        pa.field("status", pa.string()),  # ok / failed (generation) / skipped (no generate stage)
+        pa.field("status", pa.string()),  # ok / failed (generation) / skipped (no generate stage) / dropped (needs no figure) / unclassified
+        pa.field("visualisable", pa.bool_()),  # the classify stage's verdict (None: no stage, or no usable reply)
+        pa.field("classify_reason", pa.string()),
         pa.field("error_class", pa.string()),
         pa.field("error_message", pa.string()),
         pa.field("image_path", pa.string()),  # relative to the dataset folder
@@ -71,6 +73,7 @@ RECORD_SCHEMA = pa.schema(
         pa.field("dhash", pa.string()),
         pa.field("cost_usd", pa.float64()),
         pa.field("model_calls", pa.int32()),
+        pa.field("t_classify_s", pa.float64()),
         pa.field("t_generate_s", pa.float64()),
         pa.field("t_quizzes_s", pa.float64()),
         pa.field("t_verify_s", pa.float64()),

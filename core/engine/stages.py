@@ -31,6 +31,7 @@ from core.evaluation.base import (
     FigureUnderTest,
     QuizAnswer,
 )
+from core.evaluation.classify import classify_problem
 from core.evaluation.quizgen import audit_quiz, generate_quizzes
 from core.export.dedup import image_hash
 from core.export.records import JUDGE_NAMES
@@ -41,6 +42,7 @@ from core.generation.base import FigureResult, GenerationContext, Generator, Gen
 from core.models import ModelClient, ProfileConfig
 from core.models.ledger import LedgerEntry
 from core.problems.models import Problem
+from core.problems.taxonomy import Subject
 from core.workspace import safe_name
 
 __all__ = ["IMAGES_DIR", "Stages", "build_generator", "build_evaluators", "image_name"]
@@ -127,6 +129,15 @@ class Stages:
         ledger: list[LedgerEntry] = []
         row: dict[str, Any] = {"key": problem.uid}
 
+        problem, stop = await self._classify(problem, row, ledger, timings)
+        if stop is not None:  # needs no figure, or could not be classified: recorded, not drawn
+            row.update(_problem_columns(problem))
+            row.update({"status": stop, "passed": None, "reasons": [stop], "quiz_answers": "[]",
+                        "judge_scores": "[]", "metrics": "{}", "n_attempts": 0})
+            row["cost_usd"], row["model_calls"] = _cost(ledger), _paid_calls(ledger)
+            row["t_classify_s"] = timings.get("classify")
+            return row
+
         figure, image_path = None, None
         if self.generator is not None:
             started = time.monotonic()
@@ -153,9 +164,30 @@ class Stages:
             row["phash"], row["dhash"] = f"{hashed.phash:016x}", f"{hashed.dhash:016x}"
         row["cost_usd"] = _cost(ledger)
         row["model_calls"] = _paid_calls(ledger)
-        for stage in ("generate", "quizzes", "verify", "filter"):
+        for stage in ("classify", "generate", "quizzes", "verify", "filter"):
             row[f"t_{stage}_s"] = timings.get(stage)
         return row
+
+    async def _classify(
+        self, problem: Problem, row: dict[str, Any], ledger: list[LedgerEntry], timings: dict[str, float]
+    ) -> tuple[Problem, str | None]:
+        """The problem with the classifier's subject and image type, and None; or the problem and
+        why it stops here (``dropped``: needs no figure; ``unclassified``: no usable answer)."""
+        stage = self.config.classify
+        if stage is None or self.client is None:
+            return problem, None
+        started = time.monotonic()
+        verdict = await classify_problem(problem, self.client, stage.model, use_cache=self.config.run.use_cache)
+        ledger.extend(verdict.ledger)
+        timings["classify"] = time.monotonic() - started
+        row["visualisable"] = verdict.visualisable
+        failure = ": ".join(part for part in (verdict.error_class, verdict.reason) if part)
+        row["classify_reason"] = failure if verdict.error_class else verdict.reason
+        if verdict.visualisable is None:
+            return problem, "unclassified"
+        if not verdict.visualisable:
+            return problem, "dropped"
+        return problem.model_copy(update={"subject": Subject(verdict.subject), "image_type": verdict.image_type}), None
 
     async def _quizzes(
         self, problem: Problem, ledger: list[LedgerEntry], timings: dict[str, float]

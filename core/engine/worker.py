@@ -69,6 +69,7 @@ class EngineWorker:
             (generator is not None and type(generator).needs_model)
             or any(type(evaluator).needs_model for evaluator in evaluators)
             or self.config.quizzes is not None
+            or self.config.classify is not None
         )
         max_cost = self.config.run.max_cost
         client = None
@@ -133,6 +134,7 @@ def _summary(row: dict[str, Any]) -> dict[str, Any]:
         "status": row.get("status"),
         "verified": row.get("t_verify_s") is not None,
         "quizzed": row.get("t_quizzes_s") is not None,
+        "visualisable": row.get("visualisable"),
         "passed": row.get("passed"),
         "cost_usd": row.get("cost_usd") or 0.0,
         "model_calls": row.get("model_calls") or 0,

@@ -301,16 +301,21 @@ def parse_file(path: str | Path, source: str | None = None) -> ImportResult:
     return ImportResult(problems=problems, report=report)
 
 
-def stream_problems(path: str | Path, source: str | None = None) -> Iterator[Problem | FieldError]:
+def stream_problems(
+    path: str | Path, source: str | None = None, *, untyped: Subject | None = None
+) -> Iterator[Problem | FieldError]:
     """Problems of one file, one at a time, never the whole file in memory: JSON Lines are read
     line by line, Parquet by record batches (one row = one item, the line being its row number
     from 1); a SciGenBench JSON array is parsed whole (those files are small). A malformed item is
     yielded as a :class:`FieldError` (file, item, line, field) in its place and the rest goes on;
     a file that cannot be read at all yields one FieldError. Quiz repairs are applied as in
-    :func:`parse_file` (the report is not kept: a stream has no end to print it at)."""
+    :func:`parse_file` (the report is not kept: a stream has no end to print it at).
+
+    ``untyped``: the subject given to an item naming neither subject nor image type, instead of
+    reporting it (the engine's classify stage then decides both)."""
     path = Path(path)
     chosen = source or infer_source(path)
-    parser = _ItemParser(file=str(path), source=chosen, base_dir=path.resolve().parent)
+    parser = _ItemParser(file=str(path), source=chosen, base_dir=path.resolve().parent, untyped=untyped)
     try:
         for index, line, raw, unreadable in _raw_items(path):
             if unreadable is not None:
@@ -372,8 +377,9 @@ def _raw_items(path: Path) -> Iterator[tuple[int, int | None, Any, str | None]]:
 class _ItemParser:
     """Turns raw items into Problems, collecting errors (fatal) and report entries (not)."""
 
-    def __init__(self, *, file: str, source: str, base_dir: Path):
+    def __init__(self, *, file: str, source: str, base_dir: Path, untyped: Subject | None = None):
         self.file = file
+        self.untyped = untyped
         self.source = source
         self.base_dir = base_dir
         self.errors: list[FieldError] = []
@@ -517,6 +523,8 @@ class _ItemParser:
             if subject is not None and subject != Subject.PHYSICS:
                 fail("subject", f"SeePhys items are Physics, not {subject.value!r}")
             return None, Subject.PHYSICS
+        if subject is None and self.untyped is not None:
+            return None, self.untyped
         if self.source == "scigen":
             fail("image_type", "missing; scigen items need one of the 25 image types")
         elif subject is None:

@@ -66,7 +66,7 @@ class EngineDataset:
             SELECT count(*) AS items,
                    count(*) FILTER (WHERE status = 'ok') AS figures_ok,
                    count(*) FILTER (WHERE status = 'failed') AS figures_failed,
-                   avg(CASE WHEN first_attempt_ok THEN 1.0 ELSE 0.0 END) FILTER (WHERE status <> 'skipped') AS pass_at_1,
+                   avg(CASE WHEN first_attempt_ok THEN 1.0 ELSE 0.0 END) FILTER (WHERE status IN ('ok', 'failed')) AS pass_at_1,
                    avg(CASE WHEN rinv >= 1.0 - 1e-9 THEN 1.0 ELSE 0.0 END) FILTER (WHERE rinv IS NOT NULL) AS rinv,
                    avg(rinv) AS rinv_mean,
                    sum(n_correct)::DOUBLE / nullif(sum(n_quizzes) FILTER (WHERE rinv IS NOT NULL), 0) AS quiz_acc,
