@@ -106,3 +106,14 @@ def test_the_progress_bar_shows_rates_per_stage_cost_and_the_ray_dashboard(monke
     assert "40/100" in err and "generated 10.0/s" in err and "verified 9.5/s" in err and "$0.2500" in err
     assert Progress(counts=StageCounts(), elapsed_s=4.0, total=100, to_do=100, done_this_run=40, workers=2,
                     cost_usd=0.0, dashboard_url=None).eta_s == pytest.approx(6.0)
+
+
+def test_a_folder_of_another_pipeline_or_an_object_store_url_is_refused_before_any_work(scigen, tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path, '[generate]\ngenerator = "text-card"\n')
+    dataset = tmp_path / "dataset"
+    dataset.mkdir()
+    (dataset / "pipeline.toml").write_text('[source]\npaths = ["other.jsonl"]\n')
+    status, _, err = scigen("engine", "run", pipeline, "--out", dataset, "--no-progress")
+    assert status == 2 and "holds a dataset of another pipeline" in err and "scigen engine resume" in err
+    status, _, err = scigen("engine", "run", pipeline, "--out", "s3://bucket/run1", "--no-progress")
+    assert status == 2 and "only local folders" in err and err.count("\n") == 1
