@@ -22,6 +22,7 @@ PAGES = {
     "Data": [
         st.Page("app_pages/explorer.py", title="Explorer", icon=":material/search:"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
+        st.Page("app_pages/datasets.py", title="Datasets", icon=":material/dataset:"),
     ],
     "Workbench": [
         st.Page("app_pages/generate.py", title="Generate", icon=":material/brush:"),

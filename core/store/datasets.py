@@ -76,7 +76,10 @@ class EngineDataset:
             FROM {{items}}
             """
         )
-        return {key: (None if pd.isna(value) else value) for key, value in frame.iloc[0].items()}
+        row = {key: (None if pd.isna(value) else value) for key, value in frame.iloc[0].items()}
+        for count in ("items", "figures_ok", "figures_failed", "passed"):
+            row[count] = int(row[count] or 0)  # a row of mixed columns comes back as floats
+        return row
 
     def domains(self, by: str = "subject") -> pd.DataFrame:
         """Per subject or image type: items, figures ok, R_inv, quiz accuracy, passed. Columns:
