@@ -274,8 +274,9 @@ def test_tokens_per_minute_spaces_the_starts_by_each_calls_tokens(
     make_server: Callable[..., FakeOpenAIServer], client: ModelClient
 ) -> None:
     server = make_server()
-    # A call asks ~8 + 100 max tokens of 1080 per minute: one start per ~0.1 s.
-    profile = profile_for(server, concurrency=8, tokens_per_minute=1080, max_tokens=100)
+    # A call asks ~9 prompt + 100 max tokens, of 65,400 per minute: one start per ~0.1 s.
+    profile = profile_for(server, concurrency=8, tokens_per_minute=65_400, max_tokens=100)
+    client.warm_up(profile)  # else LiteLLM's import holds the first call and the spaced starts leave together
 
     async def burst() -> None:
         await asyncio.gather(*(client.chat(profile, [text_message(f"q{i}")]) for i in range(5)))
