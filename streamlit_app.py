@@ -25,6 +25,7 @@ PAGES = {
     "Data": [
         st.Page("app_pages/explorer.py", title="Explorer", icon=":material/search:"),
         st.Page("app_pages/compare.py", title="Compare", icon=":material/compare:"),
+        st.Page("app_pages/datasets.py", title="Datasets", icon=":material/dataset:"),
     ],
     "People": [
         st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:"),

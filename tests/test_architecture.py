@@ -91,8 +91,10 @@ ROOMS: dict[str, frozenset[str]] = {
     "review": frozenset({"problems", "store", "evaluation"}),
     # Results made elsewhere (the official SciGenBench code's CSVs) stored as runs.
     "importing": frozenset({"store", "problems", "sandbox", "models", "generation", "evaluation", "jobs"}),
+    # The same stages streamed on Ray; the store only reads its datasets in place (in core/store/).
+    "engine": frozenset({"problems", "sandbox", "models", "generation", "evaluation", "export"}),
     "cli": frozenset({"problems", "store", "sandbox", "models", "generation", "evaluation", "jobs", "export", "seed",
-                      "review", "importing"}),
+                      "review", "importing", "engine"}),
     "__main__": frozenset({"cli"}),
 }
 """Each room of core/ and the rooms it may import (DESIGN.md's table, as built). Data flows one way:

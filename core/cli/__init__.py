@@ -29,6 +29,7 @@ VERB_MODULES: tuple[str, ...] = (
     "core.cli.review_cmd",  # review export, import, agreement
     "core.cli.arena_cmd",  # arena (pairwise judgements, Bradley-Terry ratings)
     "core.cli.serve_cmd",  # serve (the dashboard; --viewer: read-only, for sharing)
+    "core.cli.engine_cmd",  # engine run, engine status, engine resume
 )
 
 

@@ -218,6 +218,39 @@ def _mean_scores(judge: pd.DataFrame) -> dict[str, dict[str, float | None]]:
     return out
 
 
+def rejection_reasons(
+    filters: ExportFilters,
+    *,
+    image_exists: bool,
+    n_quizzes: int,
+    had_quizzes: bool,
+    answered: bool,
+    n_correct: int,
+    judge: Mapping[str, float | None],
+) -> list[str]:
+    """Why one ok figure fails ``filters`` (empty: it passes). ``n_quizzes`` counts the quizzes
+    kept (blind-solvable ones excluded), ``had_quizzes`` whether the problem had any before that,
+    ``answered`` whether the quizzes were answered at all, ``judge`` the mean score per dimension.
+    The one rule both the store's export and the engine's filter stage apply."""
+    reasons: list[str] = []
+    if not image_exists:
+        reasons.append("image file missing")
+    if filters.needs_quizzes:
+        if not n_quizzes:
+            reasons.append("no quizzes to verify" + (" (all blind-solvable)" if had_quizzes else ""))
+        elif not answered:
+            reasons.append("not evaluated")
+        elif n_correct / n_quizzes < filters.min_rinv - 1e-9:  # type: ignore[operator]  # needs_quizzes
+            reasons.append(f"R_inv below {filters.min_rinv:g} ({n_correct}/{n_quizzes})")
+    for dimension, minimum in filters.min_judge.items():
+        value = judge.get(dimension)
+        if value is None:
+            reasons.append(f"{dimension} missing")
+        elif value < minimum - 1e-9:
+            reasons.append(f"{dimension} below {minimum:g} ({value:g})")
+    return reasons
+
+
 def select_figures(store: Store, workspace: Workspace, run_name: str, filters: ExportFilters) -> Selection:
     """The run's ok figures, each with its R_inv, judge means and rejection reasons."""
     run = find_generation_run(store, run_name)
@@ -267,24 +300,12 @@ def select_figures(store: Store, workspace: Workspace, run_name: str, filters: E
         kept = [i for i in range(len(problem.quizzes)) if (uid, i) not in flagged]
         n_correct = len(correct.get(uid, set()) & set(kept))
         rinv = n_correct / len(kept) if kept and uid in answered else None
-        reasons: list[str] = []
         path = workspace.home / str(image_path) if isinstance(image_path, str) else None
-        if path is None or not path.is_file():
-            reasons.append("image file missing")
-        if filters.needs_quizzes:
-            if not kept:
-                reasons.append("no quizzes to verify" + (" (all blind-solvable)" if problem.quizzes else ""))
-            elif uid not in answered:
-                reasons.append("not evaluated")
-            elif rinv is not None and rinv < filters.min_rinv - 1e-9:
-                reasons.append(f"R_inv below {filters.min_rinv:g} ({n_correct}/{len(kept)})")
         scores = judge.get(uid, {})
-        for dimension, minimum in filters.min_judge.items():
-            value = scores.get(dimension)
-            if value is None:
-                reasons.append(f"{dimension} missing")
-            elif value < minimum - 1e-9:
-                reasons.append(f"{dimension} below {minimum:g} ({value:g})")
+        reasons = rejection_reasons(
+            filters, image_exists=path is not None and path.is_file(), n_quizzes=len(kept),
+            had_quizzes=bool(problem.quizzes), answered=uid in answered, n_correct=n_correct, judge=scores,
+        )
         candidates.append(
             FigureCandidate(
                 uid=uid, subject=problem.subject.value, image_type=problem.image_type,

@@ -78,6 +78,11 @@ class BudgetGuard:
                 self._reserved += estimate_usd
         return BudgetReservation(estimate_usd, description)
 
+    async def areserve(self, estimate_usd: float | None, description: str) -> BudgetReservation:
+        """:meth:`reserve` for the client's event loop; a cluster-wide guard overrides it to ask
+        a shared ledger without blocking the loop."""
+        return self.reserve(estimate_usd, description)
+
     def settle(
         self, reservation: BudgetReservation, cost_usd: float | None, *, attempted: bool = True
     ) -> None:

@@ -5,7 +5,9 @@
 
 - the content-addressed cache (a hit costs nothing and makes no request);
 - the budget guard (refuses to *start* a call that could pass ``--max-cost``);
-- per-profile concurrency and requests-per-minute limits;
+- per-profile concurrency, requests-per-minute and tokens-per-minute limits (process-wide, or
+  cluster-wide when the engine installs a provider in :mod:`core.models.limits`); a 429 backs
+  every later call of the profile off, not just the one that got it;
 - a per-attempt timeout, and bounded retries with exponential backoff and jitter on 429, 5xx,
   timeouts, connection errors and unusable 200 answers; other failures fail at once;
 - a :class:`~core.models.ledger.LedgerEntry` for every call, returned with the result, attached
@@ -25,6 +27,7 @@ import math
 import os
 import random
 import re
+import socket
 import threading
 import time
 import uuid
@@ -222,6 +225,14 @@ def _refuse_secret_arguments(extra: dict[str, Any] | None) -> None:
             )
 
 
+def _token_estimate(messages: list[Message], max_tokens: int | None) -> int:
+    """Tokens a chat call may use, for a tokens-per-minute limit: the prompt estimated from its text
+    and images, plus the answer's cap (providers count ``max_tokens`` against the quota too)."""
+    tokens_in = math.ceil(len(message_text(messages)) / CHARS_PER_TOKEN_ESTIMATE) + 8 * len(messages)
+    tokens_in += IMAGE_TOKEN_ALLOWANCE * message_images(messages)
+    return tokens_in + (max_tokens or 0)
+
+
 def _image_bytes_ok(data: bytes) -> bool:
     return (
         data.startswith(b"\x89PNG\r\n\x1a\n")
@@ -358,7 +369,7 @@ class ModelClient:
                 ledger=entry,
             )
 
-        reservation = self._reserve(
+        reservation = await self._reserve(
             resolved, base, clock, self._estimate_chat(resolved, checked, chosen_max_tokens)
         )
         api_key = self._api_key(resolved, base, clock, reservation, mocked=mock_response is not None)
@@ -384,6 +395,7 @@ class ModelClient:
         outcome = await self._call(
             resolved, base, clock, reservation, lambda: litellm.acompletion(**call_args), usable,
             timeout=timeout, max_retries=max_retries, api_key=api_key,
+            tokens=_token_estimate(checked, chosen_max_tokens),
         )
         text, finish_reason, response = outcome.value
         usage = getattr(response, "usage", None)
@@ -455,7 +467,9 @@ class ModelClient:
                 ledger=entry,
             )
 
-        reservation = self._reserve(resolved, base, clock, self._estimate_image(resolved, n, size, quality))
+        reservation = await self._reserve(
+            resolved, base, clock, self._estimate_image(resolved, n, size, quality)
+        )
         api_key = self._api_key(resolved, base, clock, reservation, mocked=mock_response is not None)
         litellm = litellm_module()
         timeout = float(timeout_s if timeout_s is not None else resolved.timeout_s)
@@ -529,6 +543,27 @@ class ModelClient:
         """:meth:`image` for synchronous code."""
         return _BACKGROUND.run_sync(self.image(profile, prompt, **options))
 
+    def warm_up(self, profile: ModelProfile | str) -> None:
+        """Load LiteLLM and ``profile``'s provider path (SDK client, transport) now, without any
+        request reaching anyone: one call goes to a loopback port nobody listens on and is refused.
+        A long-lived worker pays these seconds at start instead of stalling its first calls, which
+        would then leave together and bunch up at the provider despite the rate limit."""
+        resolved = self.resolve(profile)
+        litellm = litellm_module()
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            closed = int(probe.getsockname()[1])
+        refused = {**self._call_args(resolved, 5.0, "unused", None, messages=[{"role": "user", "content": "."}]),
+                   "api_base": f"http://127.0.0.1:{closed}/v1"}
+
+        async def call() -> None:
+            try:
+                await litellm.acompletion(**refused)
+            except Exception:  # noqa: BLE001 - refused by design
+                pass
+
+        _BACKGROUND.run_sync(call())
+
     def for_job(
         self, *, budget: BudgetGuard | None, on_ledger: Callable[[LedgerEntry], None] | None
     ) -> ModelClient:
@@ -568,8 +603,11 @@ class ModelClient:
         timeout: float,
         max_retries: int,
         secrets: tuple[str | None, ...],
+        tokens: int = 0,
     ) -> _Outcome:
-        limits = limits_for(profile.limit_key(), profile.concurrency, profile.requests_per_minute)
+        limits = limits_for(
+            profile.limit_key(), profile.concurrency, profile.requests_per_minute, profile.tokens_per_minute
+        )
         secret_values = [value for value in secrets if value]
         wait_s = 0.0
         retry_classes: list[FailureClass] = []
@@ -577,7 +615,7 @@ class ModelClient:
         max_retries = max(0, int(max_retries))
         while True:
             retry_after: float | None = None
-            async with limits.slot() as waited:
+            async with limits.slot(tokens) as waited:
                 wait_s += waited
                 attempts += 1
                 try:
@@ -607,6 +645,8 @@ class ModelClient:
                     status_code=status,
                 )
             delay = self.retry.delay(len(retry_classes), retry_after, self._rng)
+            if failure is FailureClass.RATE_LIMITED:
+                limits.backoff(delay)  # the quota is shared: every caller of the profile waits
             retry_classes.append(failure)
             log.info(
                 "model %s attempt %d failed (%s: %s); retrying in %.2f s",
@@ -678,6 +718,7 @@ class ModelClient:
         timeout: float,
         max_retries: int | None,
         api_key: str | None,
+        tokens: int = 0,
     ) -> _Outcome:
         """The request with bounded, classified retries; a failure comes back with its ledger entry."""
         try:
@@ -688,6 +729,7 @@ class ModelClient:
                 timeout=timeout,
                 max_retries=profile.max_retries if max_retries is None else max_retries,
                 secrets=(api_key,),
+                tokens=tokens,
             )
         except ModelCallError as error:
             raise self._failed(error, base, clock, reservation) from None
@@ -777,14 +819,14 @@ class ModelClient:
         self._emit(entry)
         return error
 
-    def _reserve(
+    async def _reserve(
         self, profile: ModelProfile, base: dict[str, Any], clock: float, estimate: tuple[float | None, str]
     ) -> BudgetReservation | None:
         if self.budget is None:
             return None
         estimate_usd, description = estimate
         try:
-            return self.budget.reserve(estimate_usd, description)
+            return await self.budget.areserve(estimate_usd, description)
         except ModelCallError as error:
             error.profile, error.model = profile.name, profile.model
             raise self._failed(error, base, clock, None) from None

@@ -13,6 +13,7 @@ Where the file is looked for, first found wins: ``$SCIGEN_CONFIG``, ``./scigen.t
     max_tokens = 4096
     concurrency = 8
     requests_per_minute = 300
+    tokens_per_minute = 200000
 
     [profiles.gpt4o-mini.params]    # optional extra LiteLLM arguments (top_p, seed, ...)
     top_p = 1.0
@@ -130,6 +131,7 @@ class ModelProfile:
     max_tokens: int | None = None  # None: the provider's default (the budget guard then assumes the max)
     concurrency: int = 4  # calls in flight at once, per event loop
     requests_per_minute: float | None = None  # None: unlimited; else calls are spaced 60/rpm s apart
+    tokens_per_minute: float | None = None  # None: unlimited; else a call's tokens (prompt + max out) are spaced
     timeout_s: float = 120.0  # per attempt
     max_retries: int = 3  # extra attempts on 429/5xx/timeouts/connection errors
     input_cost_per_mtok: float | None = None  # USD per million input tokens, overrides LiteLLM's map
@@ -176,7 +178,10 @@ class ModelProfile:
 
     def limit_key(self) -> tuple[Any, ...]:
         """Identity of the concurrency / rate-limit pool this profile draws from."""
-        return (self.name, self.model, self.api_base, self.concurrency, self.requests_per_minute)
+        return (
+            self.name, self.model, self.api_base, self.concurrency, self.requests_per_minute,
+            self.tokens_per_minute,
+        )
 
     def public_dict(self) -> dict[str, Any]:
         """Everything about the profile that is safe to print, plus where its key comes from."""
@@ -304,6 +309,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "max_tokens": (int,),
     "concurrency": (int,),
     "requests_per_minute": (int, float),
+    "tokens_per_minute": (int, float),
     "timeout_s": (int, float),
     "max_retries": (int,),
     "input_cost_per_mtok": (int, float),
@@ -339,7 +345,7 @@ def _check_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
                 bound = ">= 0" if allow_zero else "> 0"
                 raise ProfileError(f"{where}: field {name!r} must be {bound}, got {value!r}")
 
-    for name in ("max_tokens", "concurrency", "requests_per_minute", "timeout_s"):
+    for name in ("max_tokens", "concurrency", "requests_per_minute", "tokens_per_minute", "timeout_s"):
         positive(name)
     for name in (
         "temperature",
@@ -395,6 +401,7 @@ def _build_profile(name: str, values: dict[str, Any], source: str | None) -> Mod
     for name_of_float in (
         "temperature",
         "requests_per_minute",
+        "tokens_per_minute",
         "timeout_s",
         "input_cost_per_mtok",
         "output_cost_per_mtok",

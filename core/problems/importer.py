@@ -52,6 +52,7 @@ from __future__ import annotations
 import json
 import re
 import string
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -300,6 +301,75 @@ def parse_file(path: str | Path, source: str | None = None) -> ImportResult:
     return ImportResult(problems=problems, report=report)
 
 
+def stream_problems(
+    path: str | Path, source: str | None = None, *, untyped: Subject | None = None
+) -> Iterator[Problem | FieldError]:
+    """Problems of one file, one at a time, never the whole file in memory: JSON Lines are read
+    line by line, Parquet by record batches (one row = one item, the line being its row number
+    from 1); a SciGenBench JSON array is parsed whole (those files are small). A malformed item is
+    yielded as a :class:`FieldError` (file, item, line, field) in its place and the rest goes on;
+    a file that cannot be read at all yields one FieldError. Quiz repairs are applied as in
+    :func:`parse_file` (the report is not kept: a stream has no end to print it at).
+
+    ``untyped``: the subject given to an item naming neither subject nor image type, instead of
+    reporting it (the engine's classify stage then decides both)."""
+    path = Path(path)
+    chosen = source or infer_source(path)
+    parser = _ItemParser(file=str(path), source=chosen, base_dir=path.resolve().parent, untyped=untyped)
+    try:
+        for index, line, raw, unreadable in _raw_items(path):
+            if unreadable is not None:
+                yield FieldError(str(path), f"invalid JSON: {unreadable}", item_index=index, line=line)
+                continue
+            problem = parser.parse(index, line, raw)
+            parser.entries.clear()
+            if problem is not None:
+                yield problem
+            yield from parser.errors
+            parser.errors.clear()
+    except ImportFileError as exc:
+        yield from exc.errors
+
+
+def _raw_items(path: Path) -> Iterator[tuple[int, int | None, Any, str | None]]:
+    """``(item_index, line, raw_item, None)``, or ``(item_index, line, None, why)`` for a line
+    that is not JSON."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            batches = pq.ParquetFile(path).iter_batches(batch_size=1024)
+        except (OSError, ValueError) as exc:
+            raise ImportFileError(path, [FieldError(str(path), f"not a readable Parquet file: {exc}")]) from None
+        index = 0
+        for batch in batches:
+            for row in batch.to_pylist():
+                yield index, index + 1, {key: value for key, value in row.items() if value is not None}, None
+                index += 1
+        return
+    if suffix == ".json":
+        _, records = read_records(path)
+        for index, line, raw in records:
+            yield index, line, raw, None
+        return
+    try:
+        handle = open(path, encoding="utf-8-sig")
+    except OSError as exc:
+        raise ImportFileError(path, [FieldError(str(path), f"cannot be read: {exc.strerror or exc}")]) from None
+    with handle:
+        index = 0
+        for line_no, raw_line in enumerate(handle, start=1):
+            if not raw_line.strip():
+                continue
+            try:
+                raw, unreadable = json.loads(raw_line), None
+            except json.JSONDecodeError as exc:
+                raw, unreadable = None, f"{exc.msg} (column {exc.colno})"
+            yield index, line_no, raw, unreadable
+            index += 1
+
+
 # --------------------------------------------------------------------------------------------
 # items
 
@@ -307,8 +377,9 @@ def parse_file(path: str | Path, source: str | None = None) -> ImportResult:
 class _ItemParser:
     """Turns raw items into Problems, collecting errors (fatal) and report entries (not)."""
 
-    def __init__(self, *, file: str, source: str, base_dir: Path):
+    def __init__(self, *, file: str, source: str, base_dir: Path, untyped: Subject | None = None):
         self.file = file
+        self.untyped = untyped
         self.source = source
         self.base_dir = base_dir
         self.errors: list[FieldError] = []
@@ -452,6 +523,8 @@ class _ItemParser:
             if subject is not None and subject != Subject.PHYSICS:
                 fail("subject", f"SeePhys items are Physics, not {subject.value!r}")
             return None, Subject.PHYSICS
+        if subject is None and self.untyped is not None:
+            return None, self.untyped
         if self.source == "scigen":
             fail("image_type", "missing; scigen items need one of the 25 image types")
         elif subject is None:

@@ -22,6 +22,7 @@ One convention:
 """
 
 from core.store.connection import StoreBusyError, StoreError, lock_stats
+from core.store.datasets import EngineDataset, EngineDatasetError
 from core.store.generations import AttemptRow, GenerationRow, ModelCallRow, RunProgress
 from core.store.quiz_audits import QuizAuditRow, QuizGenerationRow
 from core.store.records import Aggregate, Run, UpsertCounts
@@ -44,6 +45,8 @@ __all__ = [
     "Aggregate",
     "AttemptRow",
     "DownstreamResult",
+    "EngineDataset",
+    "EngineDatasetError",
     "GenerationRow",
     "ModelCallRow",
     "Provenance",

@@ -53,3 +53,29 @@ def test_rendered_figures_only_the_twin_is_a_near_duplicate(kit_store, kit_works
     hashes = {uid: image_hash(path) for uid, path in items if uid != export_kit.TWIN}
     closest = min(max(a.distance(b)) for a, b in itertools.combinations(hashes.values(), 2))
     assert closest > 2 * NEAR_DUPLICATE_BITS  # distinct figures are far from the threshold
+
+
+def test_banded_search_finds_the_same_twins_as_comparing_with_every_kept_figure() -> None:
+    import random
+
+    from core.export.dedup import ImageHash, hamming, near_duplicates_of_hashes
+
+    rng = random.Random(5)
+    bases = [ImageHash(rng.getrandbits(64), rng.getrandbits(64)) for _ in range(40)]
+    items = []
+    for index in range(600):
+        base = bases[rng.randrange(len(bases))]
+        flips_p = sum(1 << rng.randrange(64) for _ in range(rng.randrange(9)))
+        flips_d = sum(1 << rng.randrange(64) for _ in range(rng.randrange(9)))
+        items.append((f"k{index:03d}", ImageHash(base.phash ^ flips_p, base.dhash ^ flips_d)))
+
+    kept: list[tuple[str, ImageHash]] = []
+    brute: dict[str, str] = {}
+    for key, current in items:
+        twin = next((k for k, other in kept if max(hamming(current.phash, other.phash),
+                                                   hamming(current.dhash, other.dhash)) <= 6), None)
+        if twin is None:
+            kept.append((key, current))
+        else:
+            brute[key] = twin
+    assert near_duplicates_of_hashes(items) == brute and 0 < len(brute) < 600

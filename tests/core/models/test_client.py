@@ -23,6 +23,7 @@ from core.models import (
     text_message,
 )
 from core.models._litellm import litellm_module
+from core.models.client import RetryPolicy
 from core.models.fake_server import FakeOpenAIServer, Fault, ReceivedRequest, ScriptedReply, solid_png
 from core.models.testing import FAST_RETRY, closed_port, profile_for
 
@@ -269,6 +270,43 @@ def test_requests_per_minute_spaces_the_starts(
     assert times[-1] - times[0] >= 0.45
 
 
+def test_tokens_per_minute_spaces_the_starts_by_each_calls_tokens(
+    make_server: Callable[..., FakeOpenAIServer], client: ModelClient
+) -> None:
+    server = make_server()
+    # A call asks ~9 prompt + 100 max tokens, of 65,400 per minute: one start per ~0.1 s.
+    profile = profile_for(server, concurrency=8, tokens_per_minute=65_400, max_tokens=100)
+    client.warm_up(profile)  # else LiteLLM's import holds the first call and the spaced starts leave together
+
+    async def burst() -> None:
+        await asyncio.gather(*(client.chat(profile, [text_message(f"q{i}")]) for i in range(5)))
+
+    run(burst())
+    times = sorted(server.request_times)
+    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    assert len(times) == 5
+    assert min(gaps) >= 0.08, gaps
+
+
+def test_a_429_backs_every_later_call_of_the_profile_off(
+    make_server: Callable[..., FakeOpenAIServer], client: ModelClient
+) -> None:
+    server = make_server(script=[Fault.RATE_LIMIT])
+    profile = profile_for(server, concurrency=2)  # no rate limit: the pause alone holds it back
+    slow_backoff = ModelClient(cache=False, retry=RetryPolicy(base_delay_s=0.3, max_delay_s=0.3, jitter=0.0))
+
+    async def two() -> None:
+        first = asyncio.create_task(slow_backoff.chat(profile, [text_message("first")]))
+        await asyncio.sleep(0.1)  # the first call got its 429 and is backing off
+        await client.chat(profile, [text_message("second")])  # another client, same profile
+        await first
+
+    run(two())
+    times = sorted(server.request_times)
+    assert len(times) == 3
+    assert times[1] - times[0] >= 0.25, times  # the second caller waited out the first one's backoff
+
+
 def test_twenty_percent_random_faults_complete_and_every_failure_is_classified(
     make_server: Callable[..., FakeOpenAIServer], client: ModelClient, ledger: list[LedgerEntry]
 ) -> None:
@@ -425,3 +463,15 @@ def test_bad_messages_and_secret_arguments_are_refused_before_any_request(
     with pytest.raises(ValueError, match="api_key_env"):
         run(client.chat(profile_for(server), [text_message("q")], extra={"api_key": "sk-nope"}))
     assert server.request_count == 0
+
+
+def test_warm_up_loads_the_provider_path_without_a_request_reaching_anyone(
+    make_server: Callable[..., FakeOpenAIServer], client: ModelClient, ledger: list[LedgerEntry]
+) -> None:
+    server = make_server()
+    profile = profile_for(server)
+    client.warm_up(profile)
+    assert server.request_count == 0 and ledger == []
+    started = time.monotonic()
+    assert run(client.chat(profile, [text_message("after warm-up")])).text
+    assert time.monotonic() - started < 1.0  # no provider module left to load on the first call

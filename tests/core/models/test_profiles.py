@@ -215,3 +215,12 @@ def test_fingerprint_is_stable_secret_free_and_tracks_only_answer_changing_field
     # No credential reaches the spec through api_base either.
     with_query = base.with_overrides(api_base="https://proxy.example/v1?key=abc")
     assert "abc" not in str(with_query.spec())
+
+
+def test_tokens_per_minute_is_read_checked_and_part_of_the_limit_pool(tmp_path) -> None:
+    path = tmp_path / "scigen.toml"
+    path.write_text('[profiles.a]\nmodel = "openai/x"\ntokens_per_minute = 90000\n[profiles.b]\nmodel = "openai/x"\ntokens_per_minute = 0\n')
+    config = load_profiles(path)
+    assert config.profiles["a"].tokens_per_minute == 90000.0
+    assert 90000.0 in config.profiles["a"].limit_key()
+    assert "tokens_per_minute" in config.errors["b"] and "> 0" in config.errors["b"]
