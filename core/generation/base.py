@@ -164,6 +164,9 @@ class Generator(ABC):
     label: ClassVar[str] = ""
     """Shown wherever the generator's runs are listed (e.g. the text-card adversarial baseline)."""
     needs_model: ClassVar[bool] = False
+    takes_backend: ClassVar[bool] = False
+    """True when the spec parameter ``backend`` picks the drawing language (a matplotlib spec is
+    stored without it); see :func:`core.generation.backends.run_backend`."""
     uses_sandbox: ClassVar[bool] = True
     """True when the generator renders Python in the sandbox's warm pool (a job then gives it one);
     a generator whose spec chooses the language (a drawing backend) answers per instance."""

@@ -192,6 +192,7 @@ class ImgCoder(Generator):
     kind: ClassVar[GeneratorKind] = "code"
     label: ClassVar[str] = "ImgCoder (plan -> code, rendered in the sandbox, repair loop)"
     needs_model: ClassVar[bool] = True
+    takes_backend: ClassVar[bool] = True
 
     def __init__(self, spec: GeneratorSpec) -> None:
         super().__init__(spec)

@@ -57,6 +57,7 @@ class ReferenceGenerator(Generator):
     kind: ClassVar[GeneratorKind] = "baseline"
     label: ClassVar[str] = "reference (gold scripts of the bundled sample)"
     needs_model: ClassVar[bool] = False
+    takes_backend: ClassVar[bool] = True
 
     def __init__(self, spec: GeneratorSpec) -> None:
         super().__init__(spec)

@@ -19,6 +19,10 @@ class Backend(ABC):
 
     name: ClassVar[str]
     label: ClassVar[str]
+    short_label: ClassVar[str]
+    """The name run labels and table columns show (e.g. "TikZ")."""
+    file_extension: ClassVar[str]
+    """Of a file holding this backend's code (downloads, ``scigen render FILE``)."""
     prompt_version: ClassVar[str]
     """The ImgCoder prompt version new specs with this backend get."""
     uses_render_pool: ClassVar[bool] = False

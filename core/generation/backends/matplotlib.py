@@ -19,6 +19,8 @@ class MatplotlibBackend(Backend):
     name: ClassVar[str] = "matplotlib"
     uses_render_pool = True
     label: ClassVar[str] = "Python (Matplotlib and the sandbox's libraries)"
+    short_label: ClassVar[str] = "Matplotlib"
+    file_extension: ClassVar[str] = ".py"
     prompt_version: ClassVar[str] = PROMPT_VERSION
 
     def parse(self, text: str | None, *, truncated: bool = False) -> ParsedReply:

@@ -95,6 +95,8 @@ def parse_tikz_reply(text: str | None, *, truncated: bool = False) -> ParsedRepl
 class TikzBackend(Backend):
     name: ClassVar[str] = "tikz"
     label: ClassVar[str] = "TikZ (pdflatex with a fixed preamble, in the TeX sandbox)"
+    short_label: ClassVar[str] = "TikZ"
+    file_extension: ClassVar[str] = ".tex"
     prompt_version: ClassVar[str] = TIKZ_PROMPT_VERSION
 
     def parse(self, text: str | None, *, truncated: bool = False) -> ParsedReply:
