@@ -22,7 +22,7 @@ if len(runs) < 2:
 picked, toggle = st.columns([3, 1], vertical_alignment="bottom")
 with picked:
     chosen = multi_select(
-        "Runs", runs, key="runs", default=figures.default_compare_runs(),
+        "Runs", runs, key="runs", default=figures.default_compare_runs(), format_func=figures.run_title,
         help="Two or more generation runs, newest first; it opens on the pair sharing the most problems",
     )
 with toggle:

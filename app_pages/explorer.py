@@ -19,7 +19,7 @@ runs = figures.generation_runs()
 columns = st.columns(4)
 with columns[0]:
     run = choice_filter(
-        "Run", list(runs), key="run", resets=["page"], all_label="Problems (no run)",
+        "Run", list(runs), key="run", resets=["page"], all_label="Problems (no run)", format_func=figures.run_title,
         help="Pick a generation run to see its figures; without one the problems are listed",
     )
 with columns[1]:

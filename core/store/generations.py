@@ -445,7 +445,7 @@ def runs_overview(cursor: duckdb.DuckDBPyConnection, kind: str | None = None) ->
                       count_if(cost_usd IS NULL AND http_attempts > 0) AS unknown_cost_calls
                FROM model_calls GROUP BY run_id
            )
-           SELECT r.run_id, r.name, r.kind, r.generator_kind, r.model, r.spec_name, r.created_at,
+           SELECT r.run_id, r.name, r.kind, r.generator_kind, r.model, r.spec_name, r.spec_json, r.created_at,
                   p.state, p.stop_reason, p.message,
                   coalesce(p.total, f.n) AS total, f.n AS done, f.ok, f.n - f.ok AS failed,
                   100.0 * f.first_ok / nullif(f.n, 0) AS pass_at_1, 100.0 * f.ok / nullif(f.n, 0) AS pass_at_k,

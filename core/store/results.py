@@ -253,7 +253,7 @@ def leaderboard(cursor: duckdb.DuckDBPyConnection, kind: str | None = None) -> p
         own_kinds[kind] = (kind,)
     merged_rows = kind in (None, "generation")
     runs = cursor.execute(
-        f"""SELECT {run_columns}, r.parent_run_id, r.spec_name, p.name AS parent_name
+        f"""SELECT {run_columns}, r.parent_run_id, r.spec_name, r.spec_json, p.name AS parent_name
             FROM runs r LEFT JOIN runs p ON p.run_id = r.parent_run_id
             WHERE r.kind IN (SELECT unnest(?::VARCHAR[]))
                OR (? AND r.kind = 'generation')
@@ -273,7 +273,10 @@ def leaderboard(cursor: duckdb.DuckDBPyConnection, kind: str | None = None) -> p
         parts.append(merged[merged["run_id"].isin(set(runs["run_id"]))][list(own.columns)])
     filled = [part for part in parts if not part.empty]
     values = pd.concat(filled, ignore_index=True) if filled else own
-    table = runs[list(LEADERBOARD_RUN_COLUMNS)].drop_duplicates("run_id").set_index("run_id", drop=False)
+    # The spec says what a code run draws with (its backend), which the dashboard shows.
+    table = runs[[*LEADERBOARD_RUN_COLUMNS, "spec_name", "spec_json"]].drop_duplicates("run_id").set_index(
+        "run_id", drop=False
+    )
     table[LEADERBOARD_SOURCE_COLUMN] = _sources(cursor, table, values)
     table[LEADERBOARD_PROTOCOL_COLUMN], table[LEADERBOARD_PROTOCOL_LABEL] = _row_protocols(cursor, table, values)
     present = set(values["metric"])

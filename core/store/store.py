@@ -528,7 +528,7 @@ class Store:
 
     def runs_overview(self, kind: str | None = None) -> pd.DataFrame:
         """One row per run (of ``kind``, or all) with live numbers: run_id, name, kind,
-        generator_kind, model, spec_name, created_at, state, stop_reason, message, total, done, ok,
+        generator_kind, model, spec_name, spec_json, created_at, state, stop_reason, message, total, done, ok,
         failed, pass_at_1, pass_at_k (percent), cost_usd, calls, cached_calls, unknown_cost_calls,
         updated_at, pid, host. Numbers are NULL for runs without figures or calls. For an
         evaluation run, done/ok/failed count its finished items (ok = scored)."""

@@ -91,6 +91,7 @@ def leaderboard_column_config(view: LeaderboardView) -> dict[str, object]:
             help="reported: copied from the paper; measured: computed by SciGen Studio on your runs"
         ),
         "Kind": st.column_config.TextColumn(help="How the images are made: code (ImgCoder) or pixel model"),
+        "Backend": st.column_config.TextColumn(help="What a code run's figures are drawn in: Matplotlib or TikZ"),
     }
     for name, header in view.metric_headers.items():
         config[header] = st.column_config.NumberColumn(help=metric_help(view.specs[name]))

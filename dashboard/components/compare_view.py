@@ -69,7 +69,7 @@ def show_compare_item(item: CompareItem) -> None:
         row = item.sides[start : start + MAX_SIDE_BY_SIDE]
         for column, side in zip(st.columns(len(row)), row, strict=True):
             with column.container(border=True):
-                st.markdown(f"**{side.run}**")
+                st.markdown(f"**{side.run}** · {side.backend}" if side.backend else f"**{side.run}**")
                 if side.image:
                     st.image(side.image)
                 else:

@@ -11,6 +11,7 @@ Two layers:
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core.generation.backends import backend_label, run_backend
 from core.metrics import METRICS, MetricSpec
 from core.problems.markup import to_markdown
 from core.problems.models import Problem
@@ -33,6 +35,7 @@ PROBLEMS_PAGE_SIZE = 25
 # Columns of Store.leaderboard() the display needs; an empty store may return none of them.
 LEADERBOARD_RUN_COLUMNS = ("run_id", "name", "kind", "generator_kind", "access", "provenance")
 QUESTION_PREVIEW_CHARS = 160
+BACKEND_COLUMN = "Backend"
 
 
 # --------------------------------------------------------------------------- leaderboard (pure)
@@ -106,6 +109,9 @@ def leaderboard_view(
         },
         index=runs.index,
     )
+    backends = run_backend_labels(runs)
+    if any(backends):  # only code runs draw with a backend; a board without them has no such column
+        table.insert(list(table.columns).index("Kind") + 1, BACKEND_COLUMN, [b or "—" for b in backends])
     for name, header in headers.items():
         table[header] = runs[name].astype(float)
         low, high = f"{name}_ci_low", f"{name}_ci_high"
@@ -120,6 +126,23 @@ def leaderboard_view(
     provenance = sorted(set(runs.loc[runs["kind"] == "reported", "provenance"].dropna()))
     run_ids = [str(r) for r in runs["run_id"].reindex(table.index)]
     return LeaderboardView(table.reset_index(drop=True), headers, provenance, kinds, chosen, run_ids)
+
+
+def run_backend_labels(runs: pd.DataFrame) -> list[str]:
+    """Per row of a runs frame (``spec_name``, ``spec_json`` or ``spec_params``): the backend its
+    spec draws with ("TikZ", "Matplotlib"), "" for runs that draw no code."""
+    if "spec_name" not in runs.columns:
+        return [""] * len(runs)
+    if "spec_params" in runs.columns:
+        params = list(runs["spec_params"])
+    elif "spec_json" in runs.columns:
+        params = [json.loads(text) if isinstance(text, str) and text else {} for text in runs["spec_json"]]
+    else:
+        params = [{}] * len(runs)
+    return [
+        backend_label(run_backend(name if isinstance(name, str) else None, spec))
+        for name, spec in zip(runs["spec_name"], params, strict=True)
+    ]
 
 
 def _interval_text(low: float | None, high: float | None) -> str:

@@ -24,7 +24,13 @@ import streamlit as st
 from core.metrics import METRICS
 from core.problems.selection import ProblemSelection
 from core.workspace import Workspace
-from dashboard.data import ProblemDetail, image_type_label, page_count, problem_detail_from
+from dashboard.data import (
+    ProblemDetail,
+    image_type_label,
+    page_count,
+    problem_detail_from,
+    run_backend_labels,
+)
 from dashboard.data.access import cache_key, open_store
 from dashboard.thumbnails import resolve_figure, thumbnail
 
@@ -537,6 +543,8 @@ class CompareSide:
     quiz_source: str | None
     """The evaluation run the quiz results come from (the newest with quiz answers)."""
     judge_source: str | None
+    backend: str = ""
+    """What the run draws in ("TikZ", "Matplotlib"); "" for runs that draw no code."""
 
 
 @dataclass(frozen=True)
@@ -595,6 +603,7 @@ def compare_item_from(
                 error=_text(record.get("error_message")),
                 quiz_source=str(answers["evaluation"].iloc[0]) if len(answers) else None,
                 judge_source=str(scores["evaluation"].iloc[0]) if len(scores) else None,
+                backend=str(parts.get("backend") or ""),
             )
         )
         for row in answers.itertuples(index=False):
@@ -637,6 +646,28 @@ def _generation_runs(home: str, version: str) -> dict[str, str]:
     runs = open_store(home).list_runs(kind="generation")
     runs = runs.sort_values(["created_at", "name"], ascending=[False, True], kind="stable")
     return dict(zip(runs["name"].astype(str), runs["run_id"].astype(str), strict=True))
+
+
+def run_backends() -> dict[str, str]:
+    """Generation run name -> what its figures are drawn in ("TikZ", "Matplotlib"); runs that draw
+    no code (pixel, imported, text-card) are left out."""
+    return _run_backends(*cache_key())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _run_backends(home: str, version: str) -> dict[str, str]:
+    runs = open_store(home).list_runs(kind="generation")
+    return {
+        str(name): backend
+        for name, backend in zip(runs["name"], run_backend_labels(runs), strict=True)
+        if backend
+    }
+
+
+def run_title(name: str) -> str:
+    """A generation run as pickers name it: ``gold-tikz · TikZ`` (just the name for runs that draw no code)."""
+    backend = run_backends().get(name)
+    return f"{name} · {backend}" if backend else name
 
 
 def error_classes(run: str | None) -> list[str]:
@@ -792,6 +823,7 @@ def _compare_item(home: str, version: str, runs: tuple[tuple[str, str], ...], ui
             "answers": store.figure_quiz_answers(run_id, uid),
             "scores": store.figure_judge_scores(run_id, uid),
             "values": store.figure_metric_values(run_id, uid),
+            "backend": _run_backends(home, version).get(name, ""),
         }
         for name, run_id in runs
     }

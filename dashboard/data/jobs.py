@@ -36,6 +36,7 @@ from core.jobs.launcher import (
 from core.jobs.runs import JobError, selected_problems
 from core.problems.selection import ProblemSelection, SelectionError
 from core.store import RunProgress
+from dashboard.data import run_backend_labels
 from dashboard.data.access import cache_key, open_store, store, workspace
 from dashboard.data.generate import WorkbenchError, model_setup, offline_choices
 
@@ -206,6 +207,7 @@ HISTORY_COLUMNS = (
     "Run",
     "Kind",
     "Generator",
+    "Backend",
     "Model",
     "State",
     "Progress",
@@ -243,7 +245,7 @@ def history_table(overview: pd.DataFrame, evaluations: pd.DataFrame) -> pd.DataF
         )
     )
     rows = []
-    for row in frame.to_dict("records"):
+    for row, backend in zip(frame.to_dict("records"), run_backend_labels(frame), strict=True):
         row = {key: _value(value) for key, value in row.items()}
         pid = int(row["pid"]) if row.get("pid") is not None else None
         state = effective_state(row.get("state"), pid, row.get("host")) or "no job yet"
@@ -257,6 +259,7 @@ def history_table(overview: pd.DataFrame, evaluations: pd.DataFrame) -> pd.DataF
                 "Run": row["name"],
                 "Kind": row["kind"],
                 "Generator": row.get("spec_name"),
+                "Backend": backend,
                 "Model": row.get("model"),
                 "State": state,
                 "Progress": (int(done) / int(total)) if done is not None and total else None,

@@ -55,7 +55,7 @@ GROUP_LABELS: dict[str, str] = {
     "judge_agreement": "Judge agreement",
 }
 SCOPE_LABELS: dict[str, str] = {"subject": "Subject", "image_type": "Image type"}
-INFO_COLUMNS: tuple[str, ...] = ("Model", "Results", "Kind", "Access")
+INFO_COLUMNS: tuple[str, ...] = ("Model", "Results", "Kind", "Backend", "Access")
 TIE_COLUMN = "Tie group"
 RANK_COLUMN = "Rank"
 PROTOCOL_COLUMN = "Protocol"

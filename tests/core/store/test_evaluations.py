@@ -146,8 +146,9 @@ def test_leaderboard_rows_are_generation_runs_with_evaluation_numbers_merged(run
     assert (row["rinv"], row["rinv_ci_low"], row["rinv_ci_high"], row["rinv_n"]) == (20.0, 5.0, 35.0, 3)
     assert row["ssim"] == 0.8 and row["pass_at_1"] == 66.7 and row["pass_at_1_ci_low"] == 20.0
     assert row["evaluated_by"] == "ssim, ocr"  # ev's only metric left (rinv) was taken by the newer ocr
-    assert list(board.columns[:9]) == [
-        "run_id", "name", "kind", "generator_kind", "access", "model", "provenance", "created_at", "evaluated_by",
+    assert list(board.columns[:11]) == [
+        "run_id", "name", "kind", "generator_kind", "access", "model", "provenance", "created_at",
+        "spec_name", "spec_json", "evaluated_by",
     ]
     assert board.set_index("run_id").loc["orphan", "rinv"] == 90.0
     assert board["name"].iloc[0] == "lost · ocr"  # sorted by rinv, best first
