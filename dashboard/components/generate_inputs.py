@@ -125,13 +125,32 @@ def generator_picker(setup: data.ModelSetup, problem: Problem) -> data.Generator
     by_key = {choice.key: choice for choice in choices}
     _select_new_model(choices)
     key = st.selectbox("Draw with", list(by_key), key="generator", format_func=lambda k: by_key[k].label)
-    choice = by_key[key]
+    choice = _backend_picker(by_key[key])
     if choice.generator == "text-card":
         st.caption(
             "⚠️ **Adversarial baseline**: the text-card draws no diagram, only the question's given values "
             "as text. It shows how much a quiz metric can be passed without drawing anything."
         )
     return choice
+
+
+def _backend_picker(choice: data.GeneratorChoice) -> data.GeneratorChoice:
+    """"Draw in": Matplotlib or TikZ, for generators that draw code; a backend that cannot draw
+    here (TeX absent) says so in one line and the others work."""
+    if not choice.takes_backend:
+        return choice
+    options = {option.name: option for option in data.backend_options()}
+    name = st.radio(
+        "Draw in",
+        list(options),
+        key="backend",
+        horizontal=True,
+        format_func=lambda n: options[n].label + (" (not available here)" if options[n].unavailable else ""),
+        bind="query-params",
+    )
+    if options[name].unavailable:
+        st.warning(options[name].unavailable)
+    return data.with_backend(choice, name)
 
 
 def _select_new_model(choices: list[data.GeneratorChoice]) -> None:

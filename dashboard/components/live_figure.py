@@ -32,12 +32,13 @@ def show_live_figure(live: data.LiveFigure) -> None:
         else:
             st.error(f"No figure: {live.error}")
         if live.code:
+            tex = live.code_extension == ".tex"
             st.download_button(
-                "Download script (.py)",
+                f"Download {'TikZ' if tex else 'script'} ({live.code_extension})",
                 live.code,
-                file_name=f"{live.file_stem}.py",
-                mime="text/x-python",
-                key="download_py",
+                file_name=f"{live.file_stem}{live.code_extension}",
+                mime="text/x-tex" if tex else "text/x-python",
+                key="download_code",
                 on_click="ignore",
             )
     with plan:

@@ -22,7 +22,8 @@ from PIL import Image, UnidentifiedImageError
 
 from core.evaluation.base import EvaluatorSpec
 from core.generation import registered_generators
-from core.generation.base import FigureResult, GenerationStep, Generator, GeneratorSpec
+from core.generation.backends import DEFAULT_BACKEND, backend_label, backend_names, get_backend
+from core.generation.base import FigureResult, GenerationContext, GenerationStep, Generator, GeneratorSpec
 from core.jobs.runs import JobError
 from core.jobs.single import custom_problem, evaluate_one, generate_one, write_quizzes
 from core.metrics import JUDGE_DIMENSIONS
@@ -116,13 +117,55 @@ class GeneratorChoice:
     label: str
     generator: str
     model: str | None = None
+    backend: str | None = None
+    """The drawing backend picked for a generator that takes one (None: its default, Matplotlib)."""
 
     @property
     def offline(self) -> bool:
         return self.model is None
 
+    @property
+    def takes_backend(self) -> bool:
+        generator = registered_generators().get(self.generator)
+        return generator is not None and generator.takes_backend
+
     def spec(self) -> GeneratorSpec:
-        return GeneratorSpec.create(self.generator, **({"model": self.model} if self.model else {}))
+        params = {"model": self.model} if self.model else {}
+        if self.backend:
+            params["backend"] = self.backend
+        return GeneratorSpec.create(self.generator, **params)
+
+
+@dataclass(frozen=True)
+class BackendOption:
+    """A drawing backend as the pickers offer it."""
+
+    name: str
+    label: str
+    unavailable: str | None = None
+    """The one line saying why it cannot draw here (e.g. TeX is not installed); None when it can."""
+
+
+def backend_options() -> list[BackendOption]:
+    """Every registered drawing backend, Matplotlib (the default) first. Not cached: installing TeX
+    shows on the next rerun."""
+    context = GenerationContext()
+    options = []
+    for name in sorted(backend_names(), key=lambda n: (n != DEFAULT_BACKEND, n)):
+        backend = get_backend(name)
+        missing = backend.unavailable(context)
+        options.append(BackendOption(name, backend.label, missing[1] if missing else None))
+    return options
+
+
+def with_backend(choice: GeneratorChoice, backend: str) -> GeneratorChoice:
+    """``choice`` drawing in ``backend``; the default keeps the choice as it was (its key, so a
+    figure drawn before stays on the page)."""
+    if backend == DEFAULT_BACKEND or not choice.takes_backend:
+        return choice
+    return replace(
+        choice, key=f"{choice.key}@{backend}", label=f"{choice.label} · {backend_label(backend)}", backend=backend
+    )
 
 
 def _is_pixel_model(model: str) -> bool:
@@ -329,6 +372,13 @@ class LiveFigure:
     answers: pd.DataFrame | None = None
     judge: pd.DataFrame | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def code_extension(self) -> str:
+        """Of the drawn code's download: the backend's (``.tex`` for TikZ), else ``.py``."""
+        if not self.choice.takes_backend:
+            return ".py"
+        return get_backend(self.choice.backend or DEFAULT_BACKEND).file_extension
 
 
 def attempts_table(result: FigureResult) -> pd.DataFrame:

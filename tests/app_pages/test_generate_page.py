@@ -203,3 +203,31 @@ def test_the_workbench_pages_are_in_the_navigation(home):
     assert not at.exception and [h.value for h in at.header] == ["Generate"]
     at.switch_page("app_pages/jobs.py").run()
     assert not at.exception and [h.value for h in at.header] == ["Jobs"]
+
+
+TIKZ_UID = "custom:sample-math-plane-geometric-1"  # has both a gold script and a gold TikZ figure
+
+
+def test_reference_draws_a_sample_problem_in_tikz_and_offers_the_tex_file(home):
+    at = run_page(mode="Pick from the store", uid=TIKZ_UID, generator="reference")
+    assert not at.exception
+    assert at.radio(key="backend").options[0].startswith("Python (Matplotlib")  # the default first
+    at.radio(key="backend").set_value("tikz").run()
+    at.button(key="generate_figure").click().run()
+    assert not at.exception and len(at.image) == 1
+    assert "TikZ" in at.image[0].proto.imgs[0].caption
+    download = next(d for d in at.get("download_button") if d.proto.label.startswith("Download TikZ"))
+    assert download.proto.label == "Download TikZ (.tex)"
+
+
+def test_without_tex_the_tikz_choice_says_so_in_one_line_and_matplotlib_still_draws(home, monkeypatch):
+    monkeypatch.setattr("core.sandbox.tex.find_tex", lambda path=None: None)
+    at = run_page(mode="Pick from the store", uid=TIKZ_UID, generator="reference")
+    labels = at.radio(key="backend").options
+    assert any(label.startswith("TikZ") and label.endswith("(not available here)") for label in labels)
+    at.radio(key="backend").set_value("tikz").run()
+    assert [w.value for w in at.warning if "TeX is not installed here" in w.value]
+    at.radio(key="backend").set_value("matplotlib").run()
+    assert not [w for w in at.warning if "TeX" in w.value]
+    at.button(key="generate_figure").click().run()
+    assert not at.exception and len(at.image) == 1
