@@ -169,6 +169,7 @@ def generation_args(
     selection: ProblemSelection | None = None,
     *,
     generator: str | None = None,
+    backend: str | None = None,
     concurrency: int | None = None,
     max_cost_usd: float | None = None,
     max_attempts: int | None = None,
@@ -176,7 +177,8 @@ def generation_args(
     use_cache: bool = True,
 ) -> list[str]:
     """``scigen generate`` arguments: ``model`` is a profile, a LiteLLM model string, or
-    ``reference`` / ``text-card``; ``generator`` picks ``pixel`` over the default imgcoder."""
+    ``reference`` / ``text-card``; ``generator`` picks ``pixel`` over the default imgcoder;
+    ``backend`` the drawing backend of a generator that draws code (None: its default)."""
     if not run_name.strip():
         raise JobError("a run needs a name")
     if not model.strip():
@@ -184,6 +186,8 @@ def generation_args(
     args = ["generate", f"--run={run_name.strip()}", f"--model={model.strip()}", "--no-progress"]
     if generator:
         args.append(f"--generator={generator}")
+    if backend:
+        args.append(f"--backend={backend}")
     args += _selection_args(selection)
     args += _number_args(
         {"--concurrency": concurrency, "--max-cost": max_cost_usd, "--max-attempts": max_attempts}

@@ -52,6 +52,14 @@ def generation_job_form() -> None:
         run_name = st.text_input(
             "Run name (reuse a name to resume that run; blank: automatic)", key="job_run"
         )
+        backends = {option.name: option for option in data.job_backends()}
+        backend = st.radio(
+            "Draw in (ImgCoder and reference)", list(backends), key="job_backend", horizontal=True,
+            format_func=lambda n: backends[n].label + (" (not available here)" if backends[n].unavailable else ""),
+        )
+        for option in backends.values():
+            if option.unavailable:
+                st.caption(f"{option.name}: {option.unavailable}")
         selection = _selection_widgets("job", DEFAULT_LIMIT)
         with st.expander("Options (model generators)"):
             columns = st.columns(3)
@@ -75,6 +83,7 @@ def generation_job_form() -> None:
                 max_cost_usd=float(max_cost) or None,
                 max_attempts=int(attempts),
                 retry_failed=retry,
+                backend=backend,
             )
 
 

@@ -19,6 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from core.evaluation import registered_evaluators
+from core.generation import registered_generators
+from core.generation.backends import DEFAULT_BACKEND
 from core.jobs import effective_state
 from core.jobs.launcher import (
     EXIT_INTERRUPTED,
@@ -38,7 +40,13 @@ from core.problems.selection import ProblemSelection, SelectionError
 from core.store import RunProgress
 from dashboard.data import run_backend_labels
 from dashboard.data.access import cache_key, open_store, store, workspace
-from dashboard.data.generate import WorkbenchError, model_setup, offline_choices
+from dashboard.data.generate import (
+    BackendOption,
+    WorkbenchError,
+    backend_options,
+    model_setup,
+    offline_choices,
+)
 
 EXIT_BUDGET = 3
 RECENT_JOBS = 8
@@ -301,6 +309,12 @@ def job_model_choices() -> dict[str, str]:
     return {**models, **offline_generators()}
 
 
+def job_backends() -> list[BackendOption]:
+    """The drawing backends a generation job of ImgCoder or reference can use (each saying why
+    it cannot draw here, if so)."""
+    return backend_options()
+
+
 def offline_metrics() -> dict[str, str]:
     """Registered evaluators that need no model and do not answer quizzes (the OCR answerer has
     its own checkbox): name -> label (the name when the evaluator declares none)."""
@@ -374,17 +388,23 @@ def start_generation(
     max_cost_usd: float | None = None,
     max_attempts: int | None = None,
     retry_failed: bool = False,
+    backend: str | None = None,
 ) -> JobHandle:
     """Launch ``scigen generate`` in the background; WorkbenchError when the selection is empty
-    or an option is wrong (the job itself reports anything else in its log)."""
+    or an option is wrong (the job itself reports anything else in its log). ``backend`` applies
+    to generators that draw code (ImgCoder, reference) and is left out for the others."""
     try:
         if not selected_problems(store(), selection):
             raise WorkbenchError(f"no problems match the selection ({selection.describe()})")
         offline = model in offline_generators()
+        # A model profile draws with ImgCoder; an offline generator is named by ``model``.
+        draws_code = not offline or registered_generators()[model].takes_backend
+        backend = backend if draws_code and backend != DEFAULT_BACKEND else None
         args = generation_args(
             run_name.strip() or default_run_name(model, selection),
             model,
             selection,
+            backend=backend,
             concurrency=concurrency,
             max_cost_usd=None if offline else max_cost_usd,
             max_attempts=None if offline else max_attempts,

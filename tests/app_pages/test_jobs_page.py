@@ -281,3 +281,24 @@ def test_an_evaluation_job_started_here_scores_a_run_in_the_background(home):
     captions = [c.value for c in at.caption]
     assert any(c.startswith("gold · ocr: 2 / 2") for c in captions)
     assert any(c.startswith("gold · figure-facts: 2 / 2") for c in captions)
+
+
+def test_a_reference_job_drawn_in_tikz_names_its_backend_in_the_command_and_the_history(home):
+    at = run_page()
+    at.radio(key="job_backend").set_value("tikz")
+    at = start_generation(at, model="reference", run="page-tikz", limit=1)
+    assert not at.exception and not at.error
+    assert any("--backend=tikz" in s.value for s in at.success)
+    wait_for(lambda: (p := progress_of(home, "page-tikz")) is not None and p.state == "finished" and p,
+             "the job's progress to read finished")
+    wait_for(lambda: not any(info.alive for info in list_jobs(home)), "the job process to end", 60)
+    history = run_page().dataframe[0].value
+    assert list(history["Backend"]) == ["TikZ"]
+
+
+def test_without_tex_the_job_form_says_so_in_one_line(home, monkeypatch):
+    monkeypatch.setattr("core.sandbox.tex.find_tex", lambda path=None: None)
+    at = run_page()
+    assert not at.exception
+    assert any(label.endswith("(not available here)") for label in at.radio(key="job_backend").options)
+    assert [c.value for c in at.caption if c.value.startswith("tikz: TeX is not installed here")]
