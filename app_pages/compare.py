@@ -22,7 +22,7 @@ if len(runs) < 2:
 picked, toggle = st.columns([3, 1], vertical_alignment="bottom")
 with picked:
     chosen = multi_select(
-        "Runs", runs, key="runs", default=figures.default_compare_runs(), format_func=figures.run_title,
+        "Runs", runs, key="runs", default=figures.default_compare_runs(),
         help="Two or more generation runs, newest first; it opens on the pair sharing the most problems",
     )
 with toggle:
@@ -30,6 +30,8 @@ with toggle:
         "Only disagreements", key="only_disagreements", bind="query-params",
         help="Problems where one run rendered and another failed, or one passed every quiz and another did not",
     )
+if backends := figures.drawn_in(chosen):
+    st.caption(backends)
 if len(chosen) < 2:
     st.info("Pick two or more runs to compare.")
     st.stop()

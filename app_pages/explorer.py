@@ -19,7 +19,7 @@ runs = figures.generation_runs()
 columns = st.columns(4)
 with columns[0]:
     run = choice_filter(
-        "Run", list(runs), key="run", resets=["page"], all_label="Problems (no run)", format_func=figures.run_title,
+        "Run", list(runs), key="run", resets=["page"], all_label="Problems (no run)",
         help="Pick a generation run to see its figures; without one the problems are listed",
     )
 with columns[1]:
@@ -35,6 +35,8 @@ with columns[2]:
 with columns[3]:
     source = choice_filter("Source", facets.get("source", []), key="source", resets=["page"])
 problems = ProblemSelection(subject=subject, image_type=image_type, source=source)
+if run is not None and (backend := figures.drawn_in([run])):
+    st.caption(backend)
 
 if run is None:
     search = search_box(key="q", placeholder="text in the question, or an id", resets=["page"])

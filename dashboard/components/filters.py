@@ -9,7 +9,7 @@ value when the filter changes, so narrowing a list never lands on an empty page 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
@@ -33,10 +33,8 @@ def choice_filter(
     help: str | None = None,
     resets: Sequence[str] = (),
     all_label: str = ALL,
-    format_func: Callable[[str], str] = str,
 ) -> str | None:
-    """A single choice with an "All" entry (shown as ``all_label``); returns None for it.
-    ``format_func`` changes how the options are shown, not what the URL holds."""
+    """A single choice with an "All" entry (shown as ``all_label``); returns None for it."""
     choice = st.selectbox(
         label,
         [all_label, *options],
@@ -45,7 +43,6 @@ def choice_filter(
         help=help,
         on_change=_reset,
         args=(tuple(resets),),
-        format_func=lambda option: option if option == all_label else format_func(option),
     )
     return None if choice == all_label else choice
 
@@ -100,10 +97,8 @@ def multi_select(
     default: Sequence[str] = (),
     max_selections: int | None = None,
     help: str | None = None,
-    format_func: Callable[[str], str] = str,
 ) -> list[str]:
-    """Several choices from a long list (repeated in the URL, e.g. ``?runs=A&runs=B``; the URL
-    holds the options themselves, ``format_func`` only changes what is shown)."""
+    """Several choices from a long list (repeated in the URL, e.g. ``?runs=A&runs=B``)."""
     if not options:
         return []
     return list(
@@ -115,7 +110,6 @@ def multi_select(
             bind="query-params",
             max_selections=max_selections,
             help=help,
-            format_func=format_func,
         )
     )
 

@@ -146,7 +146,6 @@ def _backend_picker(choice: data.GeneratorChoice) -> data.GeneratorChoice:
         key="backend",
         horizontal=True,
         format_func=lambda n: options[n].label + (" (not available here)" if options[n].unavailable else ""),
-        bind="query-params",
     )
     if options[name].unavailable:
         st.warning(options[name].unavailable)

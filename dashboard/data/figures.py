@@ -664,10 +664,13 @@ def _run_backends(home: str, version: str) -> dict[str, str]:
     }
 
 
-def run_title(name: str) -> str:
-    """A generation run as pickers name it: ``gold-tikz · TikZ`` (just the name for runs that draw no code)."""
-    backend = run_backends().get(name)
-    return f"{name} · {backend}" if backend else name
+def drawn_in(runs: Sequence[str]) -> str:
+    """What the picked runs draw in, for a caption under a run picker: ``Drawn in: gold-tikz ·
+    TikZ; gold · Matplotlib`` ("" when none of them draws code). Not in the picker's labels: the
+    URL holds those."""
+    backends = run_backends()
+    named = [f"{name} · {backends[name]}" for name in runs if name in backends]
+    return f"Drawn in: {'; '.join(named)}" if named else ""
 
 
 def error_classes(run: str | None) -> list[str]:

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app_pages.pagekit import page_runner
+from tests.dashboard import backend_workspaces as bw
 from tests.dashboard import figure_workspaces as fw
 
 run_page = page_runner("compare.py")
@@ -85,3 +86,16 @@ def test_without_two_runs_it_says_how_to_make_them(tmp_path, monkeypatch):
     at = run_page()
     assert not at.exception
     assert any("scigen generate --model reference --run gold" in info.value for info in at.info)
+
+
+def test_a_tikz_run_and_a_matplotlib_run_side_by_side_each_named_with_its_backend(tmp_path_factory, monkeypatch):
+    home = bw.backend_workspace(tmp_path_factory.mktemp("backends"))
+    monkeypatch.setenv("SCIGEN_HOME", str(home))
+    at = run_page(runs=[bw.MATPLOTLIB_RUN, bw.TIKZ_RUN])
+    assert not at.exception
+    assert set(at.multiselect(key="runs").value) == {bw.MATPLOTLIB_RUN, bw.TIKZ_RUN}
+    drawn_in = next(c.value for c in at.caption if c.value.startswith("Drawn in:"))
+    assert f"{bw.MATPLOTLIB_RUN} · Matplotlib" in drawn_in and f"{bw.TIKZ_RUN} · TikZ" in drawn_in
+    assert len(at.image) == 2  # one figure per backend
+    headings = [m.value for m in at.markdown]
+    assert f"**{bw.MATPLOTLIB_RUN}** · Matplotlib" in headings and f"**{bw.TIKZ_RUN}** · TikZ" in headings

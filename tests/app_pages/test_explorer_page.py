@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app_pages.pagekit import page_runner
+from tests.dashboard import backend_workspaces as bw
 from tests.dashboard import figure_workspaces as fw
 
 run_page = page_runner("explorer.py")
@@ -190,3 +191,11 @@ def test_a_run_without_matching_figures_says_so(figures_home):
     at = run_page(run=fw.CODER_RUN, subject="Chemistry")
     assert not at.exception
     assert any("No figure of this run matches" in info.value for info in at.info)
+
+
+def test_a_tikz_run_s_figures_say_what_they_are_drawn_in(tmp_path_factory, monkeypatch):
+    home = bw.backend_workspace(tmp_path_factory.mktemp("backends"))
+    monkeypatch.setenv("SCIGEN_HOME", str(home))
+    at = run_page(run=bw.TIKZ_RUN)
+    assert not at.exception
+    assert f"Drawn in: {bw.TIKZ_RUN} · TikZ" in [c.value for c in at.caption]

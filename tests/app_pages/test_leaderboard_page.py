@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from dashboard.data.access import open_store
+from dashboard.data.results import protocol_choices, protocol_ids
 from tests.app_pages.pagekit import page_runner
+from tests.dashboard import backend_workspaces as bw
 
 run_page = page_runner("leaderboard.py")
 MEASURED = "no protocol recorded"
@@ -156,3 +159,15 @@ def test_the_caption_says_what_the_paper_protocol_is_ranked_by(protocol_home):
     assert not at.exception
     # the paper publishes only its own R_inv, so its protocol is ranked by that one
     assert "Ranked by Perfect image rate within one protocol: **SciGenBench paper (scigen)" in captions(at)
+
+
+def test_a_tikz_run_and_a_matplotlib_run_are_ranked_together_each_with_its_backend(tmp_path_factory, monkeypatch):
+    home = bw.backend_workspace(tmp_path_factory.mktemp("backends"))
+    monkeypatch.setenv("SCIGEN_HOME", str(home))
+    runs = open_store(str(home)).leaderboard()
+    label = protocol_choices(runs)[protocol_ids(runs[runs["name"] == bw.TIKZ_RUN]).iloc[0]]
+    at = run_page(protocol=label)
+    assert not at.exception
+    table = leaderboard_table(at)
+    backend_of = dict(zip(table["Model"], table["Backend"], strict=True))
+    assert backend_of[bw.MATPLOTLIB_RUN] == "Matplotlib" and backend_of[bw.TIKZ_RUN] == "TikZ"

@@ -27,7 +27,8 @@ def backends_home(_backends_home, monkeypatch) -> Path:
 
 def test_each_run_is_named_with_its_backend(backends_home) -> None:
     assert figures.run_backends() == {bw.MATPLOTLIB_RUN: "Matplotlib", bw.TIKZ_RUN: "TikZ"}
-    assert figures.run_title(bw.TIKZ_RUN) == f"{bw.TIKZ_RUN} · TikZ"
+    assert figures.drawn_in([bw.TIKZ_RUN, "not-a-run"]) == f"Drawn in: {bw.TIKZ_RUN} · TikZ"
+    assert figures.drawn_in(["not-a-run"]) == ""
     runs = open_store(str(backends_home)).leaderboard()
     protocol = data.protocol_ids(runs[runs["name"] == bw.TIKZ_RUN]).iloc[0]  # both runs share it
     board = data.leaderboard(data.LeaderboardQuery(protocol=protocol)).view.table
