@@ -107,3 +107,19 @@ def protocol_home(_protocol_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     """SCIGEN_HOME pointing at a workspace with runs of three protocols (read-only)."""
     monkeypatch.setenv("SCIGEN_HOME", str(_protocol_home))
     return _protocol_home
+
+
+@pytest.fixture
+def isolated_registries(monkeypatch):
+    """Generators and evaluators a test registers stay in that test: the built-ins are loaded
+    first (a module imported while a copy is in place would register into the copy only and be
+    lost for every later test), then each registry is swapped for a copy the monkeypatch puts back."""
+    from core.evaluation import base as evaluation_base
+    from core.evaluation import registered_evaluators
+    from core.generation import base as generation_base
+    from core.generation import registered_generators
+
+    registered_generators()
+    registered_evaluators()
+    monkeypatch.setattr(generation_base, "_REGISTRY", dict(generation_base._REGISTRY))
+    monkeypatch.setattr(evaluation_base, "_REGISTRY", dict(evaluation_base._REGISTRY))

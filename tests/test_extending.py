@@ -66,12 +66,10 @@ class InkEvaluator(FigureEvaluator):
 
 
 @pytest.fixture
-def toy_plugin(monkeypatch, request):
+def toy_plugin(isolated_registries, request):
     """Register the toy components and their metric the way a plugin module does, for this test
     only (each registry is swapped for a copy that the monkeypatch puts back; the metric is
     removed again)."""
-    monkeypatch.setattr(generation_base, "_REGISTRY", dict(generation_base._REGISTRY))
-    monkeypatch.setattr(evaluation_base, "_REGISTRY", dict(evaluation_base._REGISTRY))
     generation_base.register_generator(StripeGenerator)
     evaluation_base.register_evaluator(InkEvaluator)
     declare_metric(MetricSpec(INK, "Ink share", False, 0.0, 100.0, "%", "Share of dark pixels.", "toy"))

@@ -222,11 +222,9 @@ class PngSizeEvaluator(FigureEvaluator):
 
 
 @pytest.fixture
-def toy_components(monkeypatch):
+def toy_components(isolated_registries):
     """The toy generator and evaluator registered the way a plugin registers, for this test only
     (each registry is swapped for a copy that the monkeypatch puts back)."""
-    monkeypatch.setattr(generation_base, "_REGISTRY", dict(generation_base._REGISTRY))
-    monkeypatch.setattr(evaluation_base, "_REGISTRY", dict(evaluation_base._REGISTRY))
     generation_base.register_generator(BlankCardGenerator)
     evaluation_base.register_evaluator(PngSizeEvaluator)
 

@@ -11,7 +11,6 @@ from typing import ClassVar
 
 import pytest
 
-from core.generation import base as generation_base
 from core.generation.base import (
     FigureResult,
     GenerationContext,
@@ -322,10 +321,9 @@ class _Exploding(Generator):
 
 
 @pytest.fixture
-def exploding_generator(monkeypatch):
+def exploding_generator(isolated_registries):
     """_Exploding registered for one test only (a copy of the registry that the monkeypatch puts
     back), so no other test's pickers see it."""
-    monkeypatch.setattr(generation_base, "_REGISTRY", dict(generation_base._REGISTRY))
     register_generator(_Exploding)
 
 
