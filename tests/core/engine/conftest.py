@@ -96,11 +96,19 @@ def local_ray() -> Iterator[None]:
     module (workers import this worktree's ``core``)."""
     import ray
 
-    ray.init(
-        num_cpus=2, include_dashboard=False, namespace="scigen", log_to_driver=False,
-        runtime_env={"env_vars": {"PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}},
-    )
+    # Through this process's environment, which Ray's workers inherit, not a runtime_env: Ray puts
+    # runtime_env variables into a shell command unquoted, so a checkout path with a space in it
+    # would stop every worker from starting.
+    wanted = {"PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    saved = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    ray.init(num_cpus=2, include_dashboard=False, namespace="scigen", log_to_driver=False)
     try:
         yield
     finally:
         ray.shutdown()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
