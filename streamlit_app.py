@@ -46,7 +46,8 @@ st.set_page_config(page_title=APP_TITLE, page_icon="🔬", layout="wide")
 sign_in_gate()
 shared = viewer_mode()
 served = {group: [p for p in pages if not (shared and p.url_path in NOT_IN_VIEWER)] for group, pages in PAGES.items()}
-page = st.navigation({group: pages for group, pages in served.items() if pages})
+# expanded: all 13 pages listed (collapsed, Streamlit hides all but ten behind "View more").
+page = st.navigation({group: pages for group, pages in served.items() if pages}, expanded=True)
 st.sidebar.title(APP_TITLE)
 st.sidebar.caption("Scientific figures from text problems, checked for correctness.")
 if shared:
