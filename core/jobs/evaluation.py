@@ -75,7 +75,7 @@ from core.jobs.scores import (
     store_evaluation_aggregates,
     store_evaluation_protocol,
 )
-from core.jobs.workers import close_quietly
+from core.jobs.workers import recording_how_it_ends
 from core.jobs.writer import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_MAX_BATCH
 from core.models import BudgetGuard, ModelClient, ProfileConfig
 from core.problems.models import Problem
@@ -279,7 +279,7 @@ async def _score(
         message=f"{len(plan.to_do)} to do, {len(plan.problems) - len(plan.to_do)} already done",
     )
     writer = EvaluationWriter(store, run_id, flush_interval_s=flush_interval_s, max_batch=max_batch)
-    try:
+    with recording_how_it_ends(writer, lambda *how: _end(store, run_id, *how)):
         if isinstance(plan.evaluator, SetEvaluator):
             notes += await score_set(plan.evaluator, ctx, writer, plan.problems, plan.figures, run_id, store)
             counts, stop_reason, stop_message = Counter({"ok": len(plan.problems)}), None, ""
@@ -293,15 +293,6 @@ async def _score(
             job = ScoringJob(plan.evaluator, ctx, writer, calls, units, max_cost, on_item)
             await job.run(concurrency)
             counts, stop_reason, stop_message = job.counts, job.stop_reason, job.stop_message
-        writer.close()
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        close_quietly(writer)
-        _end(store, run_id, "cancelled", "interrupted", "interrupted; rerun the same command to resume")
-        raise
-    except BaseException as exc:
-        close_quietly(writer)
-        _end(store, run_id, "failed", "error", f"{type(exc).__name__}: {exc}")
-        raise
     return counts, stop_reason, stop_message, notes, writer.flushes
 
 

@@ -46,7 +46,7 @@ from core.generation.base import (
 from core.jobs.calls import CallTracker, current_problem, job_client
 from core.jobs.runs import JobError, create_run, selected_problems, store_run_aggregates
 from core.jobs.saving import ResultWriter
-from core.jobs.workers import JobWorkers, close_quietly
+from core.jobs.workers import JobWorkers, recording_how_it_ends
 from core.jobs.writer import DEFAULT_FLUSH_INTERVAL_S, DEFAULT_MAX_BATCH
 from core.models import BudgetGuard, LedgerEntry, ModelClient, ProfileConfig
 from core.models.failures import FailureClass
@@ -261,16 +261,8 @@ async def _draw(job: _Job, store: Store, run_id: str, concurrency: int | None) -
 
         ctx.render_pool = RenderPool()
     try:
-        await job.run(concurrency)
-        writer.close()
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        close_quietly(writer)
-        _end(store, run_id, "cancelled", "interrupted", "interrupted; rerun the same command to resume")
-        raise
-    except BaseException as exc:
-        close_quietly(writer)
-        _end(store, run_id, "failed", "error", f"{type(exc).__name__}: {exc}")
-        raise
+        with recording_how_it_ends(writer, lambda *how: _end(store, run_id, *how)):
+            await job.run(concurrency)
     finally:
         if own_pool and ctx.render_pool is not None:
             ctx.render_pool.close()

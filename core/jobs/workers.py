@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 from core.jobs.writer import BackgroundWriter
@@ -63,3 +64,21 @@ def close_quietly(writer: BackgroundWriter) -> None:
         writer.close()
     except BaseException:  # noqa: BLE001 - the job is ending with another error already
         pass
+
+
+@contextmanager
+def recording_how_it_ends(writer: BackgroundWriter, end: Callable[[str, str, str], None]) -> Iterator[None]:
+    """Run a job's block with its writer: closed (flushed) when the block finishes; on an
+    interruption or a failure closed quietly and ``end(state, reason, message)`` records how the
+    job ended before the exception goes on."""
+    try:
+        yield
+        writer.close()
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        close_quietly(writer)
+        end("cancelled", "interrupted", "interrupted; rerun the same command to resume")
+        raise
+    except BaseException as exc:
+        close_quietly(writer)
+        end("failed", "error", f"{type(exc).__name__}: {exc}")
+        raise
