@@ -28,7 +28,7 @@ DEFAULT_METRIC = "rinv"
 # Run facts shown with the numbers; the rest of a leaderboard row is metric columns.
 RUN_INFO = (
     "run_id", "name", "kind", "generator_kind", "access", "model", "provenance", "created_at", "evaluated_by",
-    "protocol_id",
+    "protocol_id", "spec_name", "spec_json",
 )
 EXPORT_INFO = (
     "origin",
